@@ -1,0 +1,89 @@
+/**
+ * The consumer side's contract. A provider receives normalised metric data and never sees
+ * Kinesis, base64, gzip or the record format; `createConsumerHandler(provider)` does all of that.
+ */
+import type { EmfUnit, StorageResolution } from '../emf/constants.ts';
+import type { DocumentOrigin } from '../record/format.ts';
+import type { Logger } from '../log/logger.ts';
+
+/**
+ * The value of one metric datum, expanded faithfully from the EMF member:
+ * - a number `n` → `{kind:'values', values:[n]}`
+ * - an array → `{kind:'values', values:[…]}` (each element is one observation, as CloudWatch counts them)
+ * - a statistic set `{Values?,Counts?,Sum,Min,Max,Count}` → `{kind:'statistics', …}`;
+ *   `counts[i]` is how many times `values[i]` was observed. CloudWatch takes the sample count from
+ *   the sum of `Counts` when present (the `Count` field is then ignored), otherwise from `Count`.
+ */
+export type MetricValue =
+  | { kind: 'values'; values: readonly number[] }
+  | {
+      kind: 'statistics';
+      sum: number;
+      min: number;
+      max: number;
+      /** Sample count: sum(Counts) when Values/Counts are present, else `Count`. */
+      count: number;
+      values?: readonly number[];
+      counts?: readonly number[];
+    };
+
+/** Where a datum came from. */
+export interface DatumSource {
+  account: string;
+  region: string;
+  logGroup: string;
+  logStream: string;
+  /** CloudWatch Logs event id of the log event that carried the document. */
+  eventId: string;
+  origin: DocumentOrigin;
+}
+
+/** One metric of one dimension set of one directive of one EMF document: what CloudWatch would publish as one metric. */
+export interface MetricDatum {
+  namespace: string;
+  name: string;
+  /** `None` when the definition has no Unit. */
+  unit: EmfUnit;
+  storageResolution: StorageResolution;
+  /** `_aws.Timestamp`, ms since the epoch. */
+  timestamp: number;
+  value: MetricValue;
+  /** The dimensions of this datum's dimension set, in the set's order (Object key order). */
+  dimensions: Readonly<Record<string, string>>;
+  /** The union of the dimensions of every set of the directive (for providers that want one series per metric). */
+  directiveDimensions: Readonly<Record<string, string>>;
+  /** Every other root member (not `_aws`, not a metric member, not a dimension of this set); nested objects kept. */
+  properties: Readonly<Record<string, unknown>>;
+  source: DatumSource;
+}
+
+export interface SendContext {
+  /** Epoch ms by which `send` must have returned (the handler keeps a safety margin before Lambda's deadline). */
+  deadline: number;
+  logger: Logger;
+  /** Aborted when the deadline passes. */
+  signal: AbortSignal;
+}
+
+/**
+ * The outcome of one `send`:
+ * - `success`: delivered.
+ * - `retryable`: not delivered, may succeed later (5xx, 429, network). `retryAfterMs` honours `Retry-After`.
+ * - `failure`: will never succeed (a 4xx other than 429): the data is counted as dropped with `reason`
+ *   and logged with the receiver's message; it is NOT retried and does not block the shard.
+ */
+export type SendResult =
+  | { status: 'success' }
+  | { status: 'retryable'; error: Error; retryAfterMs?: number }
+  | { status: 'failure'; error: Error; reason: string };
+
+export interface Provider {
+  /** Short name used in logs and counters, e.g. `prometheus`. */
+  readonly name: string;
+  /** Delivers `data` (a chunk of at most `maxBatchSize` data). Must not throw: return a `SendResult`. */
+  send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult>;
+  /** Largest number of data per `send`; the handler splits larger batches. Default: unlimited. */
+  readonly maxBatchSize?: number;
+  /** Completes any buffered sends before the handler returns (Lambda freezes the sandbox afterwards). */
+  flush?(ctx: SendContext): Promise<SendResult>;
+}
