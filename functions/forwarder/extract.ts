@@ -1,0 +1,78 @@
+/**
+ * Pure step of the forwarder: the log events of one subscription payload → the documents to forward,
+ * with every event accounted for (EMF, platform, plain, or rejected with a reason).
+ */
+import type { LogEvent } from '../../shared/cloudwatch/subscription.ts';
+import { detectEmf } from '../../shared/emf/detect.ts';
+import { parsePlatformLine, platformDocument, type PlatformReport } from '../../shared/platform/lambda.ts';
+import type { ForwardedDocument } from '../../shared/record/format.ts';
+import { Tally } from '../../shared/tally.ts';
+
+export interface ExtractOptions {
+  platformMetrics: boolean;
+  platformNamespace: string;
+}
+
+export interface Extraction {
+  documents: ForwardedDocument[];
+  emfDocuments: number;
+  platformDocuments: number;
+  plainLines: number;
+  /** Events that looked like EMF or platform lines but were rejected, by reason (with one example each). */
+  rejected: Tally;
+}
+
+export function extractDocuments(logGroup: string, events: readonly LogEvent[], opts: ExtractOptions): Extraction {
+  const documents: ForwardedDocument[] = [];
+  const rejected = new Tally();
+  let emfDocuments = 0;
+  let plainLines = 0;
+  const reports: { at: number; event: LogEvent; report: PlatformReport }[] = [];
+  const timeouts = new Map<string, LogEvent>();
+
+  for (const event of events) {
+    const found = detectEmf(event.message);
+    if (found.kind === 'emf') {
+      documents.push({ id: event.id, timestamp: event.timestamp, origin: 'emf', emf: found.text });
+      emfDocuments++;
+      continue;
+    }
+    if (found.kind === 'invalid') {
+      rejected.add(found.reason, `${found.detail} — in event ${event.id}: ${event.message}`);
+      continue;
+    }
+    const platform = opts.platformMetrics ? parsePlatformLine(event.message) : undefined;
+    if (platform === undefined) {
+      plainLines++;
+    } else if (platform.kind === 'unparsable') {
+      rejected.add('platform_line_unparsable', `${platform.detail} — in event ${event.id}: ${event.message}`);
+    } else if (platform.kind === 'report') {
+      // Placeholder keeps log order; filled in below once all timeout lines of the batch are known.
+      reports.push({ at: documents.length, event, report: platform.report });
+      documents.push(undefined as unknown as ForwardedDocument);
+    } else if (!timeouts.has(platform.requestId)) {
+      timeouts.set(platform.requestId, event);
+    }
+  }
+
+  // A timeout is counted once per request: on its REPORT when both lines are in the batch,
+  // otherwise as a document of its own.
+  for (const { at, event, report } of reports) {
+    const timedOut = timeouts.delete(report.requestId);
+    documents[at] = {
+      id: event.id,
+      timestamp: event.timestamp,
+      origin: 'platform',
+      emf: platformDocument({ kind: 'report', report, timedOut }, { namespace: opts.platformNamespace, logGroup, timestamp: event.timestamp }),
+    };
+  }
+  for (const [requestId, event] of timeouts) {
+    documents.push({
+      id: event.id,
+      timestamp: event.timestamp,
+      origin: 'platform',
+      emf: platformDocument({ kind: 'timeout', requestId }, { namespace: opts.platformNamespace, logGroup, timestamp: event.timestamp }),
+    });
+  }
+  return { documents, emfDocuments, platformDocuments: reports.length + timeouts.size, plainLines, rejected };
+}

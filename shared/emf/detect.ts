@@ -1,0 +1,82 @@
+/**
+ * Finds an EMF document in a log event's message, the way CloudWatch accepts it plus the shapes
+ * Lambda runtimes wrap it in:
+ * - bare JSON: `{"_aws":…}`
+ * - behind a Lambda text prefix: Node `<ISO ts>\t<requestId>\t<LEVEL>\t{…}`, Python
+ *   `[LEVEL]\t<ISO ts>\t<requestId>\t{…}`, .NET `<ISO ts>\t<requestId>\t<level>\n{…}`
+ * - inside a Lambda JSON-log-format line whose `message` is the EMF object or its JSON string
+ *   (what an old library that calls console.log writes under `AWS_LAMBDA_LOG_FORMAT=JSON`;
+ *   CloudWatch itself does not extract those, we do so the metrics are not lost).
+ *
+ * Most lines are not EMF: they are rejected by one `indexOf('_aws')` without any JSON parsing.
+ */
+import { validateEmf } from './validate.ts';
+import { EMF_LIMITS } from './constants.ts';
+
+export type Detection =
+  | { kind: 'plain' }
+  | { kind: 'emf'; text: string; doc: Record<string, unknown> }
+  | { kind: 'invalid'; reason: string; detail: string };
+
+const PLAIN: Detection = Object.freeze({ kind: 'plain' });
+
+/** The metadata Lambda runtimes write before a log message (see the module comment). */
+const LAMBDA_PREFIX = /^(?:\[[A-Za-z]+\]\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\t[^\t\n]*\t(?:[A-Za-z]+[\t\n])?$/;
+
+function isBlank(s: string): boolean {
+  return s.trim() === '';
+}
+
+export function detectEmf(message: string): Detection {
+  const aws = message.indexOf('_aws');
+  if (aws < 0) return PLAIN;
+  const brace = message.indexOf('{');
+  if (brace < 0 || brace > aws) return PLAIN;
+  if (brace > 0) {
+    const prefix = message.slice(0, brace);
+    if (!isBlank(prefix) && !LAMBDA_PREFIX.test(prefix)) {
+      return { kind: 'invalid', reason: 'prefix_unrecognised', detail: `text before the JSON is not a Lambda log prefix: ${JSON.stringify(prefix.slice(0, 80))}` };
+    }
+  }
+  return fromJsonText(message.slice(brace).trimEnd(), brace === 0 || isBlank(message.slice(0, brace)));
+}
+
+function fromJsonText(text: string, mayBeJsonLogLine: boolean): Detection {
+  if (text.length > EMF_LIMITS.maxDocumentBytes || Buffer.byteLength(text, 'utf8') > EMF_LIMITS.maxDocumentBytes) {
+    return { kind: 'invalid', reason: 'document_too_large', detail: `document is ${Buffer.byteLength(text, 'utf8')} bytes; the limit is ${EMF_LIMITS.maxDocumentBytes}` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { kind: 'invalid', reason: 'json_invalid', detail: (err as Error).message };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return PLAIN;
+  const root = parsed as Record<string, unknown>;
+  if ('_aws' in root) return checked(text, root);
+  if (mayBeJsonLogLine && 'message' in root) return fromJsonLogMessage(root.message);
+  return PLAIN;
+}
+
+/** The `message` of a Lambda JSON-format log line. */
+function fromJsonLogMessage(message: unknown): Detection {
+  if (typeof message === 'string') {
+    if (message.indexOf('_aws') < 0) return PLAIN;
+    const brace = message.indexOf('{');
+    if (brace < 0 || !isBlank(message.slice(0, brace))) return PLAIN;
+    return fromJsonText(message.slice(brace).trimEnd(), false);
+  }
+  if (typeof message === 'object' && message !== null && !Array.isArray(message) && '_aws' in message) {
+    const text = JSON.stringify(message);
+    if (Buffer.byteLength(text, 'utf8') > EMF_LIMITS.maxDocumentBytes) {
+      return { kind: 'invalid', reason: 'document_too_large', detail: `document is over ${EMF_LIMITS.maxDocumentBytes} bytes` };
+    }
+    return checked(text, message as Record<string, unknown>);
+  }
+  return PLAIN;
+}
+
+function checked(text: string, doc: Record<string, unknown>): Detection {
+  const problem = validateEmf(doc);
+  return problem ? { kind: 'invalid', ...problem } : { kind: 'emf', text, doc };
+}

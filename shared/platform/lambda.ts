@@ -1,0 +1,166 @@
+/**
+ * Lambda platform lines → metrics ("enhanced metrics" in Datadog's words), for every provider.
+ * Shapes (emf-facts.md §4):
+ * - TEXT REPORT: `REPORT RequestId: <id>\tDuration: 26.73 ms\tBilled Duration: 27 ms\tMemory Size: 128 MB\tMax Memory Used: 75 MB\t[Init Duration: … ms\t][Restore Duration: … ms\t][Status: timeout|error\t[Error Type: …]]\n`
+ * - classic timeout: `<ISO ts> <requestId> Task timed out after 3.07 seconds`
+ * - JSON system log: `{"time":…,"type":"platform.report","record":{"requestId":…,"metrics":{"durationMs",…},"status":"success"}}`
+ * Each becomes an EMF document built here, so it travels through Kinesis and the consumers exactly like
+ * the function's own EMF (README: "Lambda platform metrics").
+ */
+
+export type PlatformStatus = 'success' | 'timeout' | 'error' | 'failure';
+
+export interface PlatformReport {
+  requestId: string;
+  durationMs: number;
+  billedDurationMs: number;
+  memorySizeMB: number;
+  maxMemoryUsedMB: number;
+  initDurationMs?: number;
+  restoreDurationMs?: number;
+  status: PlatformStatus;
+  errorType?: string;
+}
+
+export type PlatformLine =
+  | { kind: 'report'; report: PlatformReport }
+  | { kind: 'timeout'; requestId: string; seconds: number }
+  | { kind: 'unparsable'; detail: string };
+
+const num = (re: RegExp, s: string): number | undefined => {
+  const m = re.exec(s);
+  return m ? Number(m[1]) : undefined;
+};
+
+const STATUSES = new Set<string>(['success', 'timeout', 'error', 'failure']);
+const toStatus = (s: unknown): PlatformStatus => (typeof s === 'string' && STATUSES.has(s) ? (s as PlatformStatus) : 'success');
+
+/** Cheap test first: most lines fail `startsWith`/`indexOf` and are never parsed. */
+export function parsePlatformLine(message: string): PlatformLine | undefined {
+  if (message.startsWith('REPORT RequestId: ')) return parseTextReport(message);
+  if (message.indexOf('Task timed out after ') >= 0) return parseTimeout(message);
+  if (message.charCodeAt(0) === 123 /* { */ && message.indexOf('"platform.report"') >= 0) return parseJsonReport(message);
+  return undefined;
+}
+
+function parseTextReport(line: string): PlatformLine {
+  const requestId = /^REPORT RequestId: ([^\s]+)/.exec(line)?.[1] ?? '';
+  const durationMs = num(/(?:^|\t|\s)Duration: ([\d.]+) ms/, line.replace(/(Billed|Init|Restore) Duration/g, '$1_Duration'));
+  const billedDurationMs = num(/Billed Duration: ([\d.]+) ms/, line);
+  const memorySizeMB = num(/Memory Size: (\d+) MB/, line);
+  const maxMemoryUsedMB = num(/Max Memory Used: (\d+) MB/, line);
+  if (durationMs === undefined || billedDurationMs === undefined || memorySizeMB === undefined || maxMemoryUsedMB === undefined) {
+    return { kind: 'unparsable', detail: 'REPORT line lacks Duration, Billed Duration, Memory Size or Max Memory Used' };
+  }
+  const report: PlatformReport = {
+    requestId,
+    durationMs,
+    billedDurationMs,
+    memorySizeMB,
+    maxMemoryUsedMB,
+    status: toStatus(/Status: (\w+)/.exec(line)?.[1]),
+  };
+  const init = num(/Init Duration: ([\d.]+) ms/, line);
+  if (init !== undefined) report.initDurationMs = init;
+  const restore = num(/Restore Duration: ([\d.]+) ms/, line);
+  if (restore !== undefined) report.restoreDurationMs = restore;
+  const errorType = /Error Type: ([^\t\n]+)/.exec(line)?.[1]?.trim();
+  if (errorType) report.errorType = errorType;
+  return { kind: 'report', report };
+}
+
+function parseTimeout(line: string): PlatformLine | undefined {
+  const m = /^(?:\S+[ \t]+(\S+)[ \t]+)?Task timed out after ([\d.]+) seconds/.exec(line.trimStart());
+  if (!m) return undefined; // "Task timed out after" in the middle of an application's own message
+  return { kind: 'timeout', requestId: m[1] ?? '', seconds: Number(m[2]) };
+}
+
+function parseJsonReport(line: string): PlatformLine | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return { kind: 'unparsable', detail: 'platform.report line is not valid JSON' };
+  }
+  const o = parsed as { type?: unknown; record?: { requestId?: unknown; metrics?: Record<string, unknown>; status?: unknown; errorType?: unknown } };
+  if (o?.type !== 'platform.report') return undefined;
+  const m = o.record?.metrics;
+  const n = (k: string) => (typeof m?.[k] === 'number' && Number.isFinite(m[k]) ? (m[k] as number) : undefined);
+  const durationMs = n('durationMs');
+  const billedDurationMs = n('billedDurationMs');
+  const memorySizeMB = n('memorySizeMB');
+  const maxMemoryUsedMB = n('maxMemoryUsedMB');
+  if (durationMs === undefined || billedDurationMs === undefined || memorySizeMB === undefined || maxMemoryUsedMB === undefined) {
+    return { kind: 'unparsable', detail: 'platform.report record lacks durationMs, billedDurationMs, memorySizeMB or maxMemoryUsedMB' };
+  }
+  const report: PlatformReport = {
+    requestId: typeof o.record?.requestId === 'string' ? o.record.requestId : '',
+    durationMs,
+    billedDurationMs,
+    memorySizeMB,
+    maxMemoryUsedMB,
+    status: toStatus(o.record?.status),
+  };
+  const init = n('initDurationMs');
+  if (init !== undefined) report.initDurationMs = init;
+  const restore = n('restoreDurationMs');
+  if (restore !== undefined) report.restoreDurationMs = restore;
+  if (typeof o.record?.errorType === 'string') report.errorType = o.record.errorType;
+  return { kind: 'report', report };
+}
+
+/** The function a log group belongs to, when it is Lambda's default `/aws/lambda/<name>`. */
+export function functionNameOf(logGroup: string): string | undefined {
+  return logGroup.startsWith('/aws/lambda/') && logGroup.length > 12 ? logGroup.slice(12) : undefined;
+}
+
+export interface PlatformDocOptions {
+  namespace: string;
+  logGroup: string;
+  timestamp: number;
+}
+
+type Metric = [name: string, unit: string, value: number];
+
+/**
+ * The EMF document for a REPORT (with `timedOut` when a timeout line of the same request was seen)
+ * or for a lone timeout line. Dimension: `FunctionName` for `/aws/lambda/<name>` log groups, else `LogGroup`.
+ */
+export function platformDocument(line: { kind: 'report'; report: PlatformReport; timedOut: boolean } | { kind: 'timeout'; requestId: string }, opts: PlatformDocOptions): string {
+  const fn = functionNameOf(opts.logGroup);
+  const [dimKey, dimValue] = fn !== undefined ? ['FunctionName', fn] : ['LogGroup', opts.logGroup];
+  const metrics: Metric[] = [];
+  const root: Record<string, unknown> = { [dimKey]: dimValue };
+  if (line.kind === 'report') {
+    const r = line.report;
+    const timedOut = line.timedOut || r.status === 'timeout';
+    metrics.push(
+      ['Invocations', 'Count', 1],
+      ['Duration', 'Milliseconds', r.durationMs],
+      ['BilledDuration', 'Milliseconds', r.billedDurationMs],
+      ['MemorySize', 'Megabytes', r.memorySizeMB],
+      ['MaxMemoryUsed', 'Megabytes', r.maxMemoryUsedMB],
+      ['ColdStart', 'Count', r.initDurationMs !== undefined || r.restoreDurationMs !== undefined ? 1 : 0],
+      ['Errors', 'Count', r.status === 'error' || r.status === 'failure' ? 1 : 0],
+      ['Timeouts', 'Count', timedOut ? 1 : 0],
+    );
+    if (r.initDurationMs !== undefined) metrics.push(['InitDuration', 'Milliseconds', r.initDurationMs]);
+    if (r.restoreDurationMs !== undefined) metrics.push(['RestoreDuration', 'Milliseconds', r.restoreDurationMs]);
+    root.RequestId = r.requestId;
+    root.Status = timedOut ? 'timeout' : r.status;
+    if (r.errorType !== undefined) root.ErrorType = r.errorType;
+  } else {
+    metrics.push(['Timeouts', 'Count', 1]);
+    root.RequestId = line.requestId;
+    root.Status = 'timeout';
+  }
+  for (const [name, , value] of metrics) root[name] = value;
+  const doc = {
+    _aws: {
+      Timestamp: opts.timestamp,
+      CloudWatchMetrics: [{ Namespace: opts.namespace, Dimensions: [[dimKey]], Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })) }],
+    },
+    ...root,
+  };
+  return JSON.stringify(doc);
+}

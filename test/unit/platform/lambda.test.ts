@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parsePlatformLine, platformDocument } from '../../../shared/platform/lambda.ts';
+import { detectEmf } from '../../../shared/emf/detect.ts';
+
+describe('parsePlatformLine', () => {
+  it('parses a TEXT REPORT line with its trailing tab and newline', () => {
+    const line = 'REPORT RequestId: 6234bffe-149a-b642-81ff-2e8e376d8aff\tDuration: 46.84 ms\tBilled Duration: 47 ms \tMemory Size: 192 MB\tMax Memory Used: 72 MB\t\n';
+    expect(parsePlatformLine(line)).toEqual({
+      kind: 'report',
+      report: { requestId: '6234bffe-149a-b642-81ff-2e8e376d8aff', durationMs: 46.84, billedDurationMs: 47, memorySizeMB: 192, maxMemoryUsedMB: 72, status: 'success' },
+    });
+  });
+
+  it('parses Init Duration, Restore Duration, Status and Error Type', () => {
+    const line = 'REPORT RequestId: r1\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 90 MB\tInit Duration: 166.62 ms\tRestore Duration: 12.5 ms\tStatus: error\tError Type: Runtime.ExitError\n';
+    expect(parsePlatformLine(line)).toMatchObject({
+      kind: 'report',
+      report: { durationMs: 3000, initDurationMs: 166.62, restoreDurationMs: 12.5, status: 'error', errorType: 'Runtime.ExitError' },
+    });
+    const spaced = 'REPORT RequestId: r2\tDuration: 3001.1 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 90 MB\tInit Duration: 578.07 ms Status: timeout\n';
+    expect(parsePlatformLine(spaced)).toMatchObject({ kind: 'report', report: { status: 'timeout', initDurationMs: 578.07, durationMs: 3001.1 } });
+  });
+
+  it('parses the classic timeout line and the JSON platform.report record', () => {
+    expect(parsePlatformLine('2020-11-10T05:46:57.874Z 8d2c1a5e-3b6c-4f1e-9a2b-0c1d2e3f4a5b Task timed out after 3.07 seconds')).toEqual({
+      kind: 'timeout', requestId: '8d2c1a5e-3b6c-4f1e-9a2b-0c1d2e3f4a5b', seconds: 3.07,
+    });
+    const json = JSON.stringify({ time: '2026-11-23T10:00:00.000Z', type: 'platform.report', record: { requestId: 'r3', metrics: { durationMs: 5.5, billedDurationMs: 6, memorySizeMB: 256, maxMemoryUsedMB: 80, initDurationMs: 200.1 }, status: 'timeout' } });
+    expect(parsePlatformLine(json)).toMatchObject({ kind: 'report', report: { requestId: 'r3', durationMs: 5.5, initDurationMs: 200.1, status: 'timeout' } });
+  });
+
+  it('reports REPORT lines it cannot read, and ignores everything else', () => {
+    expect(parsePlatformLine('REPORT RequestId: r\tDuration: fast\n')).toMatchObject({ kind: 'unparsable' });
+    expect(parsePlatformLine('START RequestId: r Version: $LATEST\n')).toBeUndefined();
+    expect(parsePlatformLine('user said: Task timed out after lunch')).toBeUndefined();
+    expect(parsePlatformLine(JSON.stringify({ time: 't', type: 'platform.start', record: {} }))).toBeUndefined();
+  });
+});
+
+describe('platformDocument', () => {
+  it('builds a valid EMF document dimensioned by function name', () => {
+    const line = parsePlatformLine('REPORT RequestId: r1\tDuration: 10 ms\tBilled Duration: 10 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\tInit Duration: 100 ms\t\n');
+    if (line?.kind !== 'report') throw new Error('expected a report');
+    const text = platformDocument({ ...line, timedOut: false }, { namespace: 'EmfFanout/Lambda', logGroup: '/aws/lambda/orders', timestamp: 1_763_900_000_000 });
+    const d = detectEmf(text);
+    expect(d.kind).toBe('emf');
+    const doc = JSON.parse(text);
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['FunctionName']]);
+    expect(doc).toMatchObject({ FunctionName: 'orders', Duration: 10, ColdStart: 1, InitDuration: 100, Timeouts: 0, Errors: 0, Invocations: 1 });
+  });
+
+  it('uses LogGroup as the dimension for custom log groups, and marks timeouts', () => {
+    const text = platformDocument({ kind: 'timeout', requestId: 'r9' }, { namespace: 'N', logGroup: 'shared-logs', timestamp: 1 });
+    expect(JSON.parse(text)).toMatchObject({ LogGroup: 'shared-logs', Timeouts: 1, Status: 'timeout' });
+    expect(detectEmf(text).kind).toBe('emf');
+  });
+});
