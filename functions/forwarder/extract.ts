@@ -17,6 +17,8 @@ export interface Extraction {
   documents: ForwardedDocument[];
   emfDocuments: number;
   platformDocuments: number;
+  /** Events recognised as Lambda platform lines (REPORT, timeout); several can make one document. */
+  platformLines: number;
   plainLines: number;
   /** Events that looked like EMF or platform lines but were rejected, by reason (with one example each). */
   rejected: Tally;
@@ -27,6 +29,7 @@ export function extractDocuments(logGroup: string, events: readonly LogEvent[], 
   const rejected = new Tally();
   let emfDocuments = 0;
   let plainLines = 0;
+  let platformLines = 0;
   const reports: { at: number; event: LogEvent; report: PlatformReport }[] = [];
   const timeouts = new Map<string, LogEvent>();
 
@@ -47,11 +50,13 @@ export function extractDocuments(logGroup: string, events: readonly LogEvent[], 
     } else if (platform.kind === 'unparsable') {
       rejected.add('platform_line_unparsable', `${platform.detail} — in event ${event.id}: ${event.message}`);
     } else if (platform.kind === 'report') {
+      platformLines++;
       // Placeholder keeps log order; filled in below once all timeout lines of the batch are known.
       reports.push({ at: documents.length, event, report: platform.report });
       documents.push(undefined as unknown as ForwardedDocument);
-    } else if (!timeouts.has(platform.requestId)) {
-      timeouts.set(platform.requestId, event);
+    } else {
+      platformLines++;
+      if (!timeouts.has(platform.requestId)) timeouts.set(platform.requestId, event);
     }
   }
 
@@ -74,5 +79,5 @@ export function extractDocuments(logGroup: string, events: readonly LogEvent[], 
       emf: platformDocument({ kind: 'timeout', requestId }, { namespace: opts.platformNamespace, logGroup, timestamp: event.timestamp }),
     });
   }
-  return { documents, emfDocuments, platformDocuments: reports.length + timeouts.size, plainLines, rejected };
+  return { documents, emfDocuments, platformDocuments: reports.length + timeouts.size, platformLines, plainLines, rejected };
 }

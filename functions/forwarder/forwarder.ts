@@ -26,6 +26,7 @@ export interface ForwarderSummary {
   logEvents: number;
   emfDocuments: number;
   platformDocuments: number;
+  platformLines: number;
   plainLines: number;
   forwardedDocuments: number;
   records: number;
@@ -63,7 +64,7 @@ export function createForwarderHandler(deps: ForwarderDeps) {
     }
     const summary: ForwarderSummary = {
       logGroup: payload.logGroup, logStream: payload.logStream, logEvents: payload.logEvents.length,
-      emfDocuments: 0, platformDocuments: 0, plainLines: 0, forwardedDocuments: 0, records: 0,
+      emfDocuments: 0, platformDocuments: 0, platformLines: 0, plainLines: 0, forwardedDocuments: 0, records: 0,
       putRecordsCalls: 0, retriedEntries: 0, skipped: {}, rejected: {}, examples: {},
     };
     const finish = (): ForwarderSummary => {
@@ -86,6 +87,7 @@ export function createForwarderHandler(deps: ForwarderDeps) {
     Object.assign(summary, {
       emfDocuments: extraction.emfDocuments,
       platformDocuments: extraction.platformDocuments,
+      platformLines: extraction.platformLines,
       plainLines: extraction.plainLines,
     });
     const rejected = extraction.rejected;
