@@ -8,6 +8,6 @@ export default defineConfig({
     // Integration suites start real daemons on loopback; two workers fit two cores.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/setup/summaryReporter.ts'],
   },
 });
