@@ -38,7 +38,7 @@ export function partitionKeyFor(ctx: Pick<RecordContext, 'logGroup' | 'logStream
 export function packDocuments(ctx: RecordContext, docs: readonly ForwardedDocument[], opts: PackOptions): PackResult {
   const partitionKey = partitionKeyFor(ctx);
   const keyBytes = Buffer.byteLength(partitionKey, 'utf8');
-  const baseBytes = Buffer.byteLength(recordHeader(ctx), 'utf8') + RECORD_TRAILER.length;
+  const baseBytes = recordHeader(ctx).length + RECORD_TRAILER.length;
   const records: PackedRecord[] = [];
   const oversized: ForwardedDocument[] = [];
 
@@ -60,7 +60,8 @@ export function packDocuments(ctx: RecordContext, docs: readonly ForwardedDocume
   let bytes = baseBytes;
   for (const doc of docs) {
     const text = serialiseDocument(doc);
-    const size = Buffer.byteLength(text, 'utf8') + 1;
+    // Characters, not bytes: the target is soft; the hard record limit is checked on the encoded record.
+    const size = text.length + 1;
     if (current.length > 0 && bytes + size > opts.targetBytes) {
       emit(current);
       current = [];

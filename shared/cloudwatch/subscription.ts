@@ -26,8 +26,6 @@ export interface SubscriptionEvent {
   awslogs: { data: string };
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /**
  * base64 → gunzip (capped at `maxBytes`, so a decompression bomb is an error, never an out-of-memory) → JSON.
  * Throws `DecodeError` whose reason is one of: `event_shape_invalid`, `payload_base64_invalid`,
@@ -38,11 +36,13 @@ export function decodeSubscriptionEvent(event: unknown, maxBytes: number): Subsc
   if (typeof data !== 'string') {
     throw new DecodeError('event is not a CloudWatch Logs subscription event: expected {"awslogs":{"data":"<base64>"}}', 'event_shape_invalid');
   }
-  const compact = data.replace(/\s+/g, '');
-  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact)) {
+  // Node's decoder skips characters that are not base64 instead of failing, so compare the decoded
+  // length with what the text promises: cheaper than a regular expression over a megabyte of text.
+  const gz = Buffer.from(data, 'base64');
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  if (data.length === 0 || data.length % 4 !== 0 || gz.length !== (data.length / 4) * 3 - padding) {
     throw new DecodeError('awslogs.data is not valid base64', 'payload_base64_invalid');
   }
-  const gz = Buffer.from(compact, 'base64');
   let json: Buffer;
   try {
     json = gunzipSync(gz, { maxOutputLength: maxBytes });

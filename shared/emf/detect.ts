@@ -8,7 +8,9 @@
  *   (what an old library that calls console.log writes under `AWS_LAMBDA_LOG_FORMAT=JSON`;
  *   CloudWatch itself does not extract those, we do so the metrics are not lost).
  *
- * Most lines are not EMF: they are rejected by one `indexOf('_aws')` without any JSON parsing.
+ * Most lines are not EMF: they are rejected by one `indexOf('"_aws')` without any JSON parsing. The quote
+ * matters: a JSON key is always quoted (inside an escaped JSON string too: `\"_aws\"` holds `"_aws`), while
+ * `util.inspect` output such as `{ _awsRegion: 'x' }` is not JSON and stays a plain line.
  */
 import { validateEmf } from './validate.ts';
 import { EMF_LIMITS } from './constants.ts';
@@ -28,7 +30,7 @@ function isBlank(s: string): boolean {
 }
 
 export function detectEmf(message: string): Detection {
-  const aws = message.indexOf('_aws');
+  const aws = message.indexOf('"_aws');
   if (aws < 0) return PLAIN;
   const brace = message.indexOf('{');
   if (brace < 0 || brace > aws) return PLAIN;
@@ -42,7 +44,8 @@ export function detectEmf(message: string): Detection {
 }
 
 function fromJsonText(text: string, mayBeJsonLogLine: boolean): Detection {
-  if (text.length > EMF_LIMITS.maxDocumentBytes || Buffer.byteLength(text, 'utf8') > EMF_LIMITS.maxDocumentBytes) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only long texts need their bytes counted.
+  if (text.length > EMF_LIMITS.maxDocumentBytes / 3 && Buffer.byteLength(text, 'utf8') > EMF_LIMITS.maxDocumentBytes) {
     return { kind: 'invalid', reason: 'document_too_large', detail: `document is ${Buffer.byteLength(text, 'utf8')} bytes; the limit is ${EMF_LIMITS.maxDocumentBytes}` };
   }
   let parsed: unknown;
@@ -61,7 +64,7 @@ function fromJsonText(text: string, mayBeJsonLogLine: boolean): Detection {
 /** The `message` of a Lambda JSON-format log line. */
 function fromJsonLogMessage(message: unknown): Detection {
   if (typeof message === 'string') {
-    if (message.indexOf('_aws') < 0) return PLAIN;
+    if (message.indexOf('"_aws') < 0) return PLAIN;
     const brace = message.indexOf('{');
     if (brace < 0 || !isBlank(message.slice(0, brace))) return PLAIN;
     return fromJsonText(message.slice(brace).trimEnd(), false);

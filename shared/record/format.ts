@@ -113,3 +113,11 @@ export function decodeRecord(data: Uint8Array, opts: { maxBytes?: number } = {})
   }
   return r as unknown as RecordV1;
 }
+
+/**
+ * The text of each document of a record, exactly as it was logged (for archiving, or to prove that a
+ * record is lossless). `decodeRecord` is what consumers use.
+ */
+export function recordDocumentTexts(data: Uint8Array, opts: { maxBytes?: number } = {}): string[] {
+  return decodeRecord(data, opts).documents.map((d) => d.emf);
+}

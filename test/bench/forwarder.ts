@@ -1,0 +1,58 @@
+/**
+ * Forwarder throughput without network: decode → detect/validate/platform → pack (the records a
+ * PutRecords call would carry), against the lower bound gunzip + JSON.parse(envelope) + JSON.parse(each EMF).
+ */
+import { gunzipSync } from 'node:zlib';
+import { extractDocuments } from '../../functions/forwarder/extract.ts';
+import { packDocuments } from '../../functions/forwarder/pack.ts';
+import { decodeSubscriptionEvent } from '../../shared/cloudwatch/subscription.ts';
+import type { RecordCompression } from '../../shared/record/format.ts';
+import type { BenchBatch } from './corpus.ts';
+import { compare, type Comparison } from './measure.ts';
+
+export interface ForwarderBench extends Comparison {
+  compression: RecordCompression;
+  events: number;
+  eventsPerSecond: number;
+  decompressedMBps: number;
+  documents: number;
+}
+
+export function forwarderOnce(batches: readonly BenchBatch[], compression: RecordCompression): number {
+  let docs = 0;
+  for (const b of batches) {
+    const p = decodeSubscriptionEvent(b.event, 64 << 20);
+    const x = extractDocuments(p.logGroup, p.logEvents, { platformMetrics: true, platformNamespace: 'EmfFanout/Lambda' });
+    const packed = packDocuments({ owner: p.owner, region: 'eu-west-1', logGroup: p.logGroup, logStream: p.logStream }, x.documents, {
+      compression, targetBytes: 262_144, maxRecordBytes: 1_048_576,
+    });
+    docs += packed.records.reduce((n, r) => n + r.documents, 0);
+  }
+  return docs;
+}
+
+export function lowerBoundOnce(batches: readonly BenchBatch[]): number {
+  let n = 0;
+  for (const b of batches) {
+    const p = JSON.parse(gunzipSync(Buffer.from(b.event.awslogs.data, 'base64')).toString('utf8')) as { logEvents: { message: string }[] };
+    for (const e of b.emf) {
+      const m = p.logEvents[e.index]!.message;
+      n += Object.keys(JSON.parse(m.slice(m.indexOf('{')))).length > 0 ? 1 : 0;
+    }
+  }
+  return n;
+}
+
+export function benchForwarder(batches: readonly BenchBatch[], compression: RecordCompression): ForwarderBench {
+  const events = batches.reduce((n, b) => n + b.events, 0);
+  const bytes = batches.reduce((n, b) => n + b.decompressedBytes, 0);
+  const documents = forwarderOnce(batches, compression);
+  const expected = lowerBoundOnce(batches);
+  if (documents < expected) throw new Error(`forwarder forwarded ${documents} documents, fewer than the ${expected} EMF documents of the corpus`);
+  const c = compare(() => void forwarderOnce(batches, compression), () => void lowerBoundOnce(batches));
+  return {
+    ...c, compression, events, documents,
+    eventsPerSecond: events / (c.candidateMs / 1000),
+    decompressedMBps: bytes / 1e6 / (c.candidateMs / 1000),
+  };
+}
