@@ -29,7 +29,8 @@ export type PlatformLine =
 
 const num = (re: RegExp, s: string): number | undefined => {
   const m = re.exec(s);
-  return m ? Number(m[1]) : undefined;
+  const n = m ? Number(m[1]) : NaN;
+  return Number.isFinite(n) ? n : undefined; // `[\d.]+` also matches "1.2.3"
 };
 
 const STATUSES = new Set<string>(['success', 'timeout', 'error', 'failure']);
@@ -120,47 +121,57 @@ export interface PlatformDocOptions {
   timestamp: number;
 }
 
-type Metric = [name: string, unit: string, value: number];
+type Metric = readonly [name: string, unit: string];
+
+const REPORT_METRICS: readonly Metric[] = [
+  ['Invocations', 'Count'], ['Duration', 'Milliseconds'], ['BilledDuration', 'Milliseconds'], ['MemorySize', 'Megabytes'],
+  ['MaxMemoryUsed', 'Megabytes'], ['ColdStart', 'Count'], ['Errors', 'Count'], ['Timeouts', 'Count'],
+];
+const INIT: Metric = ['InitDuration', 'Milliseconds'];
+const RESTORE: Metric = ['RestoreDuration', 'Milliseconds'];
+const TIMEOUT_ONLY: readonly Metric[] = [['Timeouts', 'Count']];
+
+/** The `CloudWatchMetrics` text for one shape of document; a handful of shapes exist, so they are built once. */
+const directiveCache = new Map<string, string>();
+function directive(namespace: string, dimKey: string, metrics: readonly Metric[]): string {
+  const key = `${namespace}\u0000${dimKey}\u0000${metrics.map((m) => m[0]).join(',')}`;
+  let text = directiveCache.get(key);
+  if (text === undefined) {
+    text = JSON.stringify([{ Namespace: namespace, Dimensions: [[dimKey]], Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })) }]);
+    if (directiveCache.size < 64) directiveCache.set(key, text);
+  }
+  return text;
+}
 
 /**
  * The EMF document for a REPORT (with `timedOut` when a timeout line of the same request was seen)
  * or for a lone timeout line. Dimension: `FunctionName` for `/aws/lambda/<name>` log groups, else `LogGroup`.
+ * Built as text (one per REPORT line, so on the forwarder's hot path); the tests parse and validate it.
  */
 export function platformDocument(line: { kind: 'report'; report: PlatformReport; timedOut: boolean } | { kind: 'timeout'; requestId: string }, opts: PlatformDocOptions): string {
   const fn = functionNameOf(opts.logGroup);
-  const [dimKey, dimValue] = fn !== undefined ? ['FunctionName', fn] : ['LogGroup', opts.logGroup];
-  const metrics: Metric[] = [];
-  const root: Record<string, unknown> = { [dimKey]: dimValue };
-  if (line.kind === 'report') {
-    const r = line.report;
-    const timedOut = line.timedOut || r.status === 'timeout';
-    metrics.push(
-      ['Invocations', 'Count', 1],
-      ['Duration', 'Milliseconds', r.durationMs],
-      ['BilledDuration', 'Milliseconds', r.billedDurationMs],
-      ['MemorySize', 'Megabytes', r.memorySizeMB],
-      ['MaxMemoryUsed', 'Megabytes', r.maxMemoryUsedMB],
-      ['ColdStart', 'Count', r.initDurationMs !== undefined || r.restoreDurationMs !== undefined ? 1 : 0],
-      ['Errors', 'Count', r.status === 'error' || r.status === 'failure' ? 1 : 0],
-      ['Timeouts', 'Count', timedOut ? 1 : 0],
-    );
-    if (r.initDurationMs !== undefined) metrics.push(['InitDuration', 'Milliseconds', r.initDurationMs]);
-    if (r.restoreDurationMs !== undefined) metrics.push(['RestoreDuration', 'Milliseconds', r.restoreDurationMs]);
-    root.RequestId = r.requestId;
-    root.Status = timedOut ? 'timeout' : r.status;
-    if (r.errorType !== undefined) root.ErrorType = r.errorType;
-  } else {
-    metrics.push(['Timeouts', 'Count', 1]);
-    root.RequestId = line.requestId;
-    root.Status = 'timeout';
+  const dimKey = fn !== undefined ? 'FunctionName' : 'LogGroup';
+  const head = `{"_aws":{"Timestamp":${Math.trunc(opts.timestamp)},"CloudWatchMetrics":`;
+  const dim = `,"${dimKey}":${JSON.stringify(fn ?? opts.logGroup)}`;
+  if (line.kind === 'timeout') {
+    return `${head}${directive(opts.namespace, dimKey, TIMEOUT_ONLY)}}${dim},"RequestId":${JSON.stringify(line.requestId)},"Status":"timeout","Timeouts":1}`;
   }
-  for (const [name, , value] of metrics) root[name] = value;
-  const doc = {
-    _aws: {
-      Timestamp: opts.timestamp,
-      CloudWatchMetrics: [{ Namespace: opts.namespace, Dimensions: [[dimKey]], Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })) }],
-    },
-    ...root,
-  };
-  return JSON.stringify(doc);
+  const r = line.report;
+  const timedOut = line.timedOut || r.status === 'timeout';
+  const metrics: Metric[] = [...REPORT_METRICS];
+  let extra = '';
+  if (r.initDurationMs !== undefined) {
+    metrics.push(INIT);
+    extra += `,"InitDuration":${r.initDurationMs}`;
+  }
+  if (r.restoreDurationMs !== undefined) {
+    metrics.push(RESTORE);
+    extra += `,"RestoreDuration":${r.restoreDurationMs}`;
+  }
+  const cold = r.initDurationMs !== undefined || r.restoreDurationMs !== undefined ? 1 : 0;
+  const errors = r.status === 'error' || r.status === 'failure' ? 1 : 0;
+  return `${head}${directive(opts.namespace, dimKey, metrics)}}${dim},"RequestId":${JSON.stringify(r.requestId)},"Status":"${timedOut ? 'timeout' : r.status}"` +
+    (r.errorType !== undefined ? `,"ErrorType":${JSON.stringify(r.errorType)}` : '') +
+    `,"Invocations":1,"Duration":${r.durationMs},"BilledDuration":${r.billedDurationMs},"MemorySize":${r.memorySizeMB},"MaxMemoryUsed":${r.maxMemoryUsedMB}` +
+    `,"ColdStart":${cold},"Errors":${errors},"Timeouts":${timedOut ? 1 : 0}${extra}}`;
 }

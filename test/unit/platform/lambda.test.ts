@@ -31,6 +31,7 @@ describe('parsePlatformLine', () => {
 
   it('reports REPORT lines it cannot read, and ignores everything else', () => {
     expect(parsePlatformLine('REPORT RequestId: r\tDuration: fast\n')).toMatchObject({ kind: 'unparsable' });
+    expect(parsePlatformLine('REPORT RequestId: r\tDuration: 1.2.3 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB\n')).toMatchObject({ kind: 'unparsable' });
     expect(parsePlatformLine('START RequestId: r Version: $LATEST\n')).toBeUndefined();
     expect(parsePlatformLine('user said: Task timed out after lunch')).toBeUndefined();
     expect(parsePlatformLine(JSON.stringify({ time: 't', type: 'platform.start', record: {} }))).toBeUndefined();
