@@ -1,0 +1,42 @@
+/**
+ * Configuration of the example JSON-lines provider, read once at cold start; a bad value
+ * throws a `ConfigError` naming the variable.
+ */
+import { optionalInt, optionalString, requireString, type Env } from '../../../shared/config/env.ts';
+import { ConfigError } from '../../../shared/errors.ts';
+
+export interface ExampleHttpConfig {
+  /** `EXAMPLE_HTTP_URL`: where the lines are POSTed (http or https). */
+  url: string;
+  /** `EXAMPLE_HTTP_MAX_BATCH_SIZE`: data (lines) per request. @default 500 */
+  maxBatchSize: number;
+  /** `EXAMPLE_HTTP_TIMEOUT_MS`: per-request timeout, on top of the invocation deadline. @default 10000 */
+  timeoutMs: number;
+  /** `EXAMPLE_HTTP_AUTHORIZATION`: sent as the `Authorization` header when set. */
+  authorization?: string;
+}
+
+/**
+ * @example
+ * loadConfig({ EXAMPLE_HTTP_URL: 'https://metrics.example.com/ingest' })
+ * // → { url: 'https://metrics.example.com/ingest', maxBatchSize: 500, timeoutMs: 10000 }
+ */
+export function loadConfig(env: Env): ExampleHttpConfig {
+  const url = requireString(env, 'EXAMPLE_HTTP_URL');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('EXAMPLE_HTTP_URL', `must be an absolute URL, got "${url}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError('EXAMPLE_HTTP_URL', `must be an http or https URL, got "${url}"`);
+  }
+  const authorization = optionalString(env, 'EXAMPLE_HTTP_AUTHORIZATION');
+  return Object.freeze({
+    url: parsed.toString(),
+    maxBatchSize: optionalInt(env, 'EXAMPLE_HTTP_MAX_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
+    timeoutMs: optionalInt(env, 'EXAMPLE_HTTP_TIMEOUT_MS', 10_000, { min: 1, max: 900_000 }),
+    ...(authorization !== undefined ? { authorization } : {}),
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * The Lambda handler around a `Provider`: Kinesis decoding, chunking, retries within the
+ * invocation's time, partial batch responses and one summary log line. A consumer function is
+ * then three lines (see `functions/consumers/example-http/handler.ts`).
+ */
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { Env } from '../config/env.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { Tally } from '../tally.ts';
+import { defaultSafetyMarginMs, loadConsumerConfig } from './config.ts';
+import { decodeKinesisRecord } from './decode.ts';
+import { callWithRetry, type CallWindow, type RetryPolicy, type RetryOutcome } from './retry.ts';
+import { dataDroppedOf, type ConsumerSummary } from './summary.ts';
+import type { MetricDatum, Provider, SendContext } from './types.ts';
+
+export interface ConsumerHandlerOptions {
+  /** Read at creation (cold start) for `CONSUMER_*` settings. @default process.env */
+  env?: Env;
+  /** @default a JSON-lines logger on stdout with `provider` in every line */
+  logger?: Logger;
+  /** Called once per invocation with the summary that is also logged. */
+  onSummary?: (summary: ConsumerSummary) => void;
+  /** Overrides `CONSUMER_SAFETY_MARGIN_MS`. */
+  safetyMarginMs?: number;
+  /** Overrides fields of the retry policy from `CONSUMER_*`. */
+  retry?: Partial<RetryPolicy>;
+  /** Largest decompressed record accepted (bytes). @default 64 MiB */
+  maxRecordBytes?: number;
+}
+
+export type ConsumerHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+
+/**
+ * Builds the Kinesis-triggered handler for `provider`. Deploy it with
+ * `functionResponseType: ReportBatchItemFailures`, or Lambda ignores the partial response.
+ *
+ * Semantics (README "Consumer semantics"): records are delivered in order, in chunks of at most
+ * `provider.maxBatchSize` data, one chunk at a time. Undecodable input is counted and skipped.
+ * A `failure` result drops the chunk (counted under the provider's reason). A `retryable` result
+ * is retried with backoff while the next attempt fits before the deadline; then the handler
+ * returns the sequence number of the first record not fully delivered, and Lambda redelivers
+ * from there: at-least-once, so data before the failure point inside that record are duplicated.
+ * The handler throws only on a programming error (Lambda then retries the whole batch).
+ *
+ * @example
+ * export const handler = createConsumerHandler(new JsonLinesHttpProvider(loadConfig(process.env)));
+ */
+export function createConsumerHandler(provider: Provider, options: ConsumerHandlerOptions = {}): ConsumerHandler {
+  const config = loadConsumerConfig(options.env ?? process.env);
+  const policy: RetryPolicy = { ...config.retry, ...options.retry };
+  const marginOverride = options.safetyMarginMs ?? config.safetyMarginMs;
+  const logger = options.logger ?? createLogger({ base: { provider: provider.name } });
+  const maxBatch = provider.maxBatchSize ?? Number.POSITIVE_INFINITY;
+  if (!(maxBatch >= 1) || (Number.isFinite(maxBatch) && !Number.isInteger(maxBatch))) {
+    throw new TypeError(`provider ${provider.name}: maxBatchSize must be a positive integer, got ${provider.maxBatchSize}`);
+  }
+
+  return async (event, context) => {
+    const remaining = context.getRemainingTimeInMillis();
+    const margin = marginOverride ?? defaultSafetyMarginMs(remaining);
+    const end = Date.now() + remaining;
+    const issues = { dropped: new Tally(), warnings: new Tally() };
+
+    // 1. Decode every record; remember which record each datum came from.
+    const items: MetricDatum[] = [];
+    const recordOf: number[] = [];
+    let documents = 0;
+    let recordsUndecodable = 0;
+    for (const [i, record] of event.Records.entries()) {
+      const decoded = decodeKinesisRecord(record, issues, options.maxRecordBytes === undefined ? {} : { maxBytes: options.maxRecordBytes });
+      documents += decoded.documents;
+      if (!decoded.decoded) recordsUndecodable++;
+      for (const d of decoded.data) {
+        items.push(d);
+        recordOf.push(i);
+      }
+    }
+
+    // 2. Deliver in order. `confirmed`: data before it are delivered or dropped for good.
+    //    Providers with `flush` only confirm at flush; `sent` is how far `send` got.
+    const estimate = { ms: 0 };
+    const sendWindow = deadlineWindow(end - margin, margin);
+    const stats = { calls: 0, retries: 0, delivered: 0, unconfirmedDelivered: 0 };
+    let confirmed = 0;
+    let sent = 0;
+    let gaveUp: RetryOutcome | undefined;
+    const tally = (outcome: RetryOutcome) => {
+      stats.calls += outcome.attempts;
+      stats.retries += Math.max(0, outcome.attempts - 1);
+    };
+    try {
+      while (sent < items.length) {
+        const chunk = items.slice(sent, sent + maxBatch);
+        const outcome = await callWithRetry((ctx) => provider.send(chunk, ctx), sendWindow, policy, logger, estimate, 'send');
+        tally(outcome);
+        const r = outcome.result;
+        if (r.status === 'retryable') {
+          gaveUp = outcome;
+          break;
+        }
+        if (r.status === 'success') stats.unconfirmedDelivered += chunk.length;
+        else issues.dropped.add(r.reason, `${provider.name} rejected ${chunk.length} data: ${r.error.message}`, chunk.length);
+        sent += chunk.length;
+        if (!provider.flush) {
+          confirmed = sent;
+          stats.delivered += stats.unconfirmedDelivered;
+          stats.unconfirmedDelivered = 0;
+        }
+      }
+    } finally {
+      sendWindow.dispose();
+    }
+
+    // 3. Flush (buffered providers); half the margin is kept for it.
+    if (provider.flush) {
+      const flushWindow = deadlineWindow(end - margin / 2, margin / 2);
+      try {
+        const outcome = await callWithRetry((ctx: SendContext) => provider.flush!(ctx), flushWindow, policy, logger, { ms: 0 }, 'flush');
+        tally(outcome);
+        const r = outcome.result;
+        if (r.status === 'retryable') {
+          gaveUp = outcome;
+        } else {
+          if (r.status === 'success') stats.delivered += stats.unconfirmedDelivered;
+          else if (stats.unconfirmedDelivered > 0) {
+            issues.dropped.add(r.reason, `${provider.name} flush failed for ${stats.unconfirmedDelivered} data: ${r.error.message}`, stats.unconfirmedDelivered);
+          }
+          stats.unconfirmedDelivered = 0;
+          confirmed = sent;
+        }
+      } finally {
+        flushWindow.dispose();
+      }
+    }
+
+    // 4. Report: the first record holding an unconfirmed datum is where Lambda resumes.
+    const summary: ConsumerSummary = {
+      provider: provider.name,
+      records: event.Records.length,
+      recordsUndecodable,
+      documents,
+      data: items.length,
+      delivered: stats.delivered,
+      dropped: issues.dropped.counts,
+      dataDropped: dataDroppedOf(issues.dropped.counts),
+      warnings: issues.warnings.counts,
+      calls: stats.calls,
+      retries: stats.retries,
+      examples: { ...issues.warnings.examples, ...issues.dropped.examples },
+    };
+    const batchItemFailures: { itemIdentifier: string }[] = [];
+    if (confirmed < items.length) {
+      const first = recordOf[confirmed]!;
+      const sequenceNumber = event.Records[first]!.kinesis.sequenceNumber;
+      batchItemFailures.push({ itemIdentifier: sequenceNumber });
+      summary.redelivery = {
+        sequenceNumber,
+        records: event.Records.length - first,
+        data: items.length - recordOf.indexOf(first),
+        error: gaveUp?.result.status === 'retryable' ? gaveUp.result.error.message : 'unknown',
+        stoppedBy: gaveUp?.stoppedBy ?? 'retries',
+      };
+    }
+    const level = summary.redelivery || Object.keys(summary.dropped).length > 0 ? 'warn' : 'info';
+    logger[level]('consumer batch', { ...summary });
+    options.onSummary?.(summary);
+    return { batchItemFailures };
+  };
+}
+
+/** A deadline, its abort signal, and the grace after which an unresponsive provider is abandoned. */
+function deadlineWindow(deadline: number, margin: number): CallWindow & { dispose(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('consumer deadline reached')), Math.max(0, deadline - Date.now()));
+  return { deadline, signal: controller.signal, graceMs: Math.max(0, margin / 4), dispose: () => clearTimeout(timer) };
+}

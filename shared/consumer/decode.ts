@@ -1,0 +1,65 @@
+/**
+ * A Lambda Kinesis event record → metric data. Pure: no I/O, no AWS SDK.
+ * The record-level work (base64, gzip, the record format) is `decodeRecord`'s; this adds the
+ * Lambda envelope and the per-document expansion of `emfToData`.
+ */
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { DecodeError } from '../errors.ts';
+import { decodeRecord } from '../record/format.ts';
+import { emfToData, type DecodeIssues } from './emfToData.ts';
+import type { DropReason } from './reasons.ts';
+import type { MetricDatum } from './types.ts';
+
+/** What one Kinesis record produced. A record that does not decode has `data: []` and counts one `record_*` reason. */
+export interface DecodedRecord {
+  data: MetricDatum[];
+  /** Documents the record carried (0 when the record itself did not decode). */
+  documents: number;
+  /** False when the record itself could not be decoded (and was counted under a `record_*` reason). */
+  decoded: boolean;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Strict base64 → bytes. `Buffer.from(s, 'base64')` silently skips characters outside the
+ * alphabet, which would turn a corrupt record into a confusing JSON error further down.
+ */
+export function decodeBase64Strict(s: string): Buffer {
+  if (s.length % 4 !== 0 || !BASE64.test(s)) {
+    throw new DecodeError('kinesis.data is not valid base64', 'record_base64_invalid');
+  }
+  return Buffer.from(s, 'base64');
+}
+
+/**
+ * Decodes one Lambda Kinesis record and expands every document it carries.
+ * Never throws for bad input: problems are counted in `issues` (the example names the sequence number).
+ *
+ * @example
+ * const issues = { dropped: new Tally(), warnings: new Tally() };
+ * const { data } = decodeKinesisRecord(event.Records[0], issues);
+ */
+export function decodeKinesisRecord(record: KinesisStreamRecord, issues: DecodeIssues, opts: { maxBytes?: number } = {}): DecodedRecord {
+  let decoded;
+  try {
+    decoded = decodeRecord(decodeBase64Strict(record.kinesis.data), opts);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    issues.dropped.add(err.reason as DropReason, `${err.message} (sequenceNumber=${record.kinesis.sequenceNumber})`);
+    return { data: [], documents: 0, decoded: false };
+  }
+  const data: MetricDatum[] = [];
+  for (const doc of decoded.documents) {
+    const source = {
+      account: decoded.owner,
+      region: decoded.region,
+      logGroup: decoded.logGroup,
+      logStream: decoded.logStream,
+      eventId: doc.id,
+      origin: doc.origin,
+    };
+    for (const d of emfToData(doc.emf, source, doc.timestamp, issues)) data.push(d);
+  }
+  return { data, documents: decoded.documents.length, decoded: true };
+}

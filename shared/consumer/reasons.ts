@@ -1,0 +1,52 @@
+/**
+ * The reasons the consumer counts, with the unit each one counts. They are the keys of
+ * `ConsumerSummary.dropped` / `.warnings` and of the `consumer batch` log line, so they are
+ * stable names that dashboards and alarms can rely on.
+ */
+
+/**
+ * Input the consumer could not turn into data. Each is counted once per unit it names.
+ * Provider `failure` results are counted in the same map under the provider's own reason.
+ */
+export const DROP_REASONS = {
+  /** `kinesis.data` is not base64. Unit: record. */
+  record_base64_invalid: 'record',
+  /** Gzip magic bytes but the stream does not inflate. Unit: record. */
+  record_gzip_invalid: 'record',
+  /** Not JSON after optional gunzip. Unit: record. */
+  record_json_invalid: 'record',
+  /** JSON with a `v` this consumer does not read. Unit: record. */
+  record_version_unsupported: 'record',
+  /** JSON but not the record format (missing context fields, malformed `documents`). Unit: record. */
+  record_shape_invalid: 'record',
+  /** Inflates to more than the configured maximum. Unit: record. */
+  record_too_large: 'record',
+  /** A document's `emf` text is not JSON. Unit: document. */
+  document_json_invalid: 'document',
+  /** Not an object, or no usable `_aws.CloudWatchMetrics` array. Unit: document. */
+  document_shape_invalid: 'document',
+  /** A directive without a string Namespace or a Metrics array, or with a Dimensions value that is not an array. Unit: directive. */
+  directive_invalid: 'directive',
+  /** A dimension set that is not an array of non-empty strings. Unit: dimension set. */
+  dimension_set_invalid: 'dimension set',
+  /** A metric definition without a non-empty string `Name`. Unit: datum (one per dimension set). */
+  metric_definition_invalid: 'datum',
+  /** The member a metric definition names is absent from the document. Unit: datum. */
+  metric_value_missing: 'datum',
+  /** The member is not a finite number, a non-empty array of them, or a statistic set. Unit: datum. */
+  metric_value_invalid: 'datum',
+} as const;
+export type DropReason = keyof typeof DROP_REASONS;
+
+/** Problems that do not lose the datum but change it; counted per datum (per document for the timestamp). */
+export const WARNING_REASONS = {
+  /** A dimension value of the set is not a non-empty string: the datum is delivered without dimensions, as CloudWatch does. */
+  dimension_value_invalid: 'datum',
+  /** `Unit` is not one of the EMF units: delivered with unit `None`. */
+  metric_unit_invalid: 'datum',
+  /** `StorageResolution` is neither 1 nor 60: delivered with 60. */
+  metric_storage_resolution_invalid: 'datum',
+  /** `_aws.Timestamp` is not a finite number: the log event's timestamp is used. Unit: document. */
+  document_timestamp_invalid: 'document',
+} as const;
+export type WarningReason = keyof typeof WARNING_REASONS;

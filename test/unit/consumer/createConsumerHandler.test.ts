@@ -1,0 +1,232 @@
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createConsumerHandler, type ConsumerHandlerOptions } from '../../../shared/consumer/createConsumerHandler.ts';
+import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
+import type { Provider, SendResult } from '../../../shared/consumer/types.ts';
+import { ConfigError } from '../../../shared/errors.ts';
+import { createMemoryLogger } from '../../../shared/log/logger.ts';
+import { InMemoryProvider } from '../../helpers/InMemoryProvider.ts';
+import { fakeLambdaContext, kinesisEventFromRecords, recordData } from '../../helpers/kinesisEvent.ts';
+
+/** One record holding one document with one metric per name (values 1, 2, …). */
+function rec(names: readonly string[], compression: 'gzip' | 'none' = 'gzip'): Buffer {
+  const emf: Record<string, unknown> = {
+    _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [{ Namespace: 'T', Dimensions: [['Service']], Metrics: names.map((Name) => ({ Name })) }] },
+    Service: 'svc',
+  };
+  names.forEach((n, i) => (emf[n] = i + 1));
+  return recordData([{ emf }], {}, compression);
+}
+
+const retryable = (msg = 'receiver unavailable', retryAfterMs?: number): SendResult =>
+  retryAfterMs === undefined ? { status: 'retryable', error: new Error(msg) } : { status: 'retryable', error: new Error(msg), retryAfterMs };
+const FAST = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5, randomize: false };
+
+async function invoke(provider: Provider, event: KinesisStreamEvent, opts: Partial<ConsumerHandlerOptions> = {}, remainingMs = 30_000) {
+  const logger = createMemoryLogger();
+  let summary: ConsumerSummary | undefined;
+  const handler = createConsumerHandler(provider, { env: {}, logger, retry: FAST, ...opts, onSummary: (s) => (summary = s) });
+  const response = await handler(event, fakeLambdaContext({ remainingMs }));
+  return { response, summary: summary!, logger };
+}
+
+const seq = (event: KinesisStreamEvent, i: number) => event.Records[i]!.kinesis.sequenceNumber;
+const names = (p: InMemoryProvider) => p.delivered.map((d) => d.name);
+
+describe('createConsumerHandler: decoding and isolation', () => {
+  it('skips undecodable records, counts each reason, and delivers the rest of the batch in order', async () => {
+    // Prepare
+    const event = kinesisEventFromRecords([
+      rec(['a', 'b']),
+      Buffer.from('placeholder'),
+      Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.from('not deflate')]),
+      Buffer.from(JSON.stringify({ v: 9, documents: [] })),
+      Buffer.from('{"v":1,"owner":'),
+      rec(['c'], 'none'),
+    ]);
+    event.Records[1]!.kinesis.data = '%%% not base64 %%%';
+    const provider = new InMemoryProvider();
+    // Act
+    const { response, summary, logger } = await invoke(provider, event);
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(names(provider)).toEqual(['a', 'b', 'c']);
+    expect(summary).toMatchObject({
+      records: 6,
+      recordsUndecodable: 4,
+      documents: 2,
+      data: 3,
+      delivered: 3,
+      dataDropped: 0,
+      dropped: { record_base64_invalid: 1, record_gzip_invalid: 1, record_version_unsupported: 1, record_json_invalid: 1 },
+    });
+    // One structured line per invocation, with an example per reason (not one line per record).
+    expect(logger.entries).toHaveLength(1);
+    expect(logger.entries[0]).toMatchObject({ level: 'warn', message: 'consumer batch' });
+    expect(logger.entries[0]!.fields.examples).toHaveProperty('record_gzip_invalid', expect.stringContaining(seq(event, 2)));
+  });
+
+  it('sends chunks of at most maxBatchSize, spanning records, in record order', async () => {
+    const event = kinesisEventFromRecords([rec(['a', 'b', 'c']), rec([]), rec(['d']), rec(['e', 'f'])]);
+    const provider = new InMemoryProvider({ maxBatchSize: 2 });
+    const { response, summary } = await invoke(provider, event);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(provider.sendCalls.map((c) => c.data.map((d) => d.name))).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f']]);
+    expect(summary).toMatchObject({ data: 6, delivered: 6, calls: 3, retries: 0 });
+  });
+
+  it('an empty batch returns no failures and logs one info line', async () => {
+    const { response, summary, logger } = await invoke(new InMemoryProvider(), { Records: [] });
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(summary).toMatchObject({ records: 0, data: 0, delivered: 0 });
+    expect(logger.entries.map((e) => [e.level, e.message])).toEqual([['info', 'consumer batch']]);
+  });
+});
+
+describe('createConsumerHandler: retryable results', () => {
+  it('retries and then succeeds without reporting failures', async () => {
+    const event = kinesisEventFromRecords([rec(['a', 'b'])]);
+    const provider = new InMemoryProvider().script(retryable(), retryable());
+    const { response, summary } = await invoke(provider, event);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(names(provider)).toEqual(['a', 'b']);
+    expect(summary).toMatchObject({ calls: 3, retries: 2, delivered: 2 });
+  });
+
+  it.each([
+    // Three data per record, two per chunk: chunks [a,b] [c,d] [e,f] [g,h] [i].
+    { failingCall: 1, firstUndelivered: 'c', record: 0 },
+    { failingCall: 2, firstUndelivered: 'e', record: 1 },
+    { failingCall: 3, firstUndelivered: 'g', record: 2 },
+  ])('gives up at chunk $failingCall and names the record of datum $firstUndelivered (record $record) in batchItemFailures', async ({ failingCall, record }) => {
+    const event = kinesisEventFromRecords([rec(['a', 'b', 'c']), rec(['d', 'e', 'f']), rec(['g', 'h', 'i'])]);
+    const provider = new InMemoryProvider({ maxBatchSize: 2 });
+    provider.script(...Array.from({ length: failingCall }, () => ({ status: 'success' }) as const)).always(retryable('HTTP 503'));
+    const { response, summary } = await invoke(provider, event);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(event, record) }]);
+    // FAST allows 2 retries: 3 attempts at the failing chunk, and nothing sent after it.
+    expect(provider.sendCalls).toHaveLength(failingCall + 3);
+    expect(summary.delivered).toBe(failingCall * 2);
+    expect(summary.redelivery).toEqual({ sequenceNumber: seq(event, record), records: 3 - record, data: 9 - 3 * record, error: 'HTTP 503', stoppedBy: 'retries' });
+  });
+
+  it('never starts an attempt that cannot finish before the deadline, then reports the batch for redelivery', async () => {
+    const event = kinesisEventFromRecords([rec(['a'])]);
+    const attemptMs = 150;
+    const provider = new InMemoryProvider().always(async () => {
+      await new Promise((r) => setTimeout(r, attemptMs));
+      return retryable();
+    });
+    const { response, summary } = await invoke(provider, event, { safetyMarginMs: 100, retry: { retries: 1000, minTimeoutMs: 1, maxTimeoutMs: 2 } }, 600);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(event, 0) }]);
+    expect(summary.redelivery?.stoppedBy).toBe('deadline');
+    const calls = provider.sendCalls;
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+    expect(calls.length).toBeLessThan(1000);
+    // After the first attempt the handler knows an attempt takes ≥ 150 ms: every later one fitted.
+    for (const c of calls.slice(1)) expect(c.wallClock + attemptMs).toBeLessThanOrEqual(c.deadline);
+    // The deadline the provider saw keeps the safety margin before Lambda's end.
+    expect(calls[0]!.deadline - calls[0]!.wallClock).toBeLessThanOrEqual(500);
+  });
+
+  it('honours Retry-After: the provider is not called again before the hinted delay', async () => {
+    const event = kinesisEventFromRecords([rec(['a'])]);
+    const provider = new InMemoryProvider().script(retryable('HTTP 429', 150), retryable('HTTP 429', 60));
+    const { response } = await invoke(provider, event);
+    expect(response.batchItemFailures).toEqual([]);
+    const [c0, c1, c2] = provider.sendCalls;
+    // Backoff alone would wait 1–2 ms (FAST); 1 ms tolerance for timer granularity.
+    expect(c1!.startedAt - c0!.endedAt).toBeGreaterThanOrEqual(149);
+    expect(c2!.startedAt - c1!.endedAt).toBeGreaterThanOrEqual(59);
+    expect(names(provider)).toEqual(['a']);
+  });
+
+  it('does not wait for a Retry-After that ends past the deadline: it reports the records instead', async () => {
+    const event = kinesisEventFromRecords([rec(['a'])]);
+    const provider = new InMemoryProvider().always(retryable('HTTP 429', 60_000));
+    const { response, summary } = await invoke(provider, event, { safetyMarginMs: 100 }, 2_000);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(event, 0) }]);
+    expect(provider.sendCalls).toHaveLength(1);
+    expect(summary.redelivery?.stoppedBy).toBe('deadline');
+  });
+
+  it('treats a provider that throws as retryable and logs the contract breach', async () => {
+    const event = kinesisEventFromRecords([rec(['a'])]);
+    const provider = new InMemoryProvider().script(() => {
+      throw new Error('bug in provider');
+    });
+    const { response, summary, logger } = await invoke(provider, event);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary).toMatchObject({ delivered: 1, retries: 1 });
+    expect(logger.entries.filter((e) => e.level === 'error').map((e) => e.message)).toEqual(['provider threw instead of returning a SendResult; treated as retryable']);
+  });
+
+  it('abandons a provider that ignores the abort signal shortly after the deadline', async () => {
+    const event = kinesisEventFromRecords([rec(['a'])]);
+    const provider = new InMemoryProvider().always(() => new Promise<SendResult>(() => {}));
+    const { response, summary } = await invoke(provider, event, { safetyMarginMs: 200 }, 500);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(event, 0) }]);
+    expect(summary.redelivery?.error).toContain('did not return');
+  });
+});
+
+describe('createConsumerHandler: permanent failures', () => {
+  it('drops the chunk, counts it under the provider reason with its message, and carries on', async () => {
+    const event = kinesisEventFromRecords([rec(['a', 'b']), rec(['c', 'd'])]);
+    const provider = new InMemoryProvider({ maxBatchSize: 2 }).script({ status: 'failure', error: new Error('HTTP 400: metric name "a" is invalid'), reason: 'http_400' });
+    const { response, summary, logger } = await invoke(provider, event);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(names(provider)).toEqual(['c', 'd']);
+    expect(summary).toMatchObject({ delivered: 2, dropped: { http_400: 2 }, dataDropped: 2, calls: 2, retries: 0 });
+    expect(logger.entries).toHaveLength(1);
+    expect(logger.entries[0]!.fields.examples).toHaveProperty('http_400', expect.stringContaining('metric name "a" is invalid'));
+  });
+});
+
+describe('createConsumerHandler: flush', () => {
+  const event = () => kinesisEventFromRecords([rec(['a', 'b']), rec(['c'])]);
+
+  it('counts data as delivered only once flush succeeds', async () => {
+    const provider = new InMemoryProvider({ withFlush: true });
+    const { response, summary } = await invoke(provider, event());
+    expect(response.batchItemFailures).toEqual([]);
+    expect(provider.calls.map((c) => c.kind)).toEqual(['send', 'flush']);
+    expect(summary.delivered).toBe(3);
+  });
+
+  it('a flush that stays retryable reports every record sent since the last confirmed point', async () => {
+    const e = event();
+    const provider = new InMemoryProvider({ withFlush: true }).scriptFlush(retryable('socket closed'), retryable('socket closed'), retryable('socket closed'));
+    const { response, summary } = await invoke(provider, e);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(e, 0) }]);
+    expect(summary.delivered).toBe(0);
+    expect(summary.redelivery).toMatchObject({ records: 2, data: 3, error: 'socket closed' });
+  });
+
+  it('a flush failure drops the unconfirmed data with its reason', async () => {
+    const provider = new InMemoryProvider({ withFlush: true }).scriptFlush({ status: 'failure', error: new Error('rejected'), reason: 'flush_rejected' });
+    const { response, summary } = await invoke(provider, event());
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary).toMatchObject({ delivered: 0, dropped: { flush_rejected: 3 }, dataDropped: 3 });
+  });
+
+  it('when sending gives up, a successful flush confirms what went before and the failure starts after it', async () => {
+    const e = kinesisEventFromRecords([rec(['a']), rec(['b']), rec(['c'])]);
+    const provider = new InMemoryProvider({ withFlush: true, maxBatchSize: 1 }).script({ status: 'success' }).always(retryable());
+    const { response, summary } = await invoke(provider, e);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(e, 1) }]);
+    expect(summary.delivered).toBe(1);
+    expect(provider.delivered.map((d) => d.name)).toEqual(['a']);
+  });
+});
+
+describe('createConsumerHandler: configuration', () => {
+  it('rejects a bad CONSUMER_* variable at creation, naming it', () => {
+    expect(() => createConsumerHandler(new InMemoryProvider(), { env: { CONSUMER_MAX_RETRIES: 'lots' } })).toThrow(ConfigError);
+    expect(() => createConsumerHandler(new InMemoryProvider(), { env: { CONSUMER_MAX_RETRIES: 'lots' } })).toThrow(/CONSUMER_MAX_RETRIES/);
+  });
+
+  it('rejects a provider whose maxBatchSize is not a positive integer', () => {
+    expect(() => createConsumerHandler(new InMemoryProvider({ maxBatchSize: 0 }), { env: {} })).toThrow(/maxBatchSize/);
+  });
+});
