@@ -5,6 +5,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
+import { decodeBase64Strict } from '../encoding/base64.ts';
 
 export interface LogEvent {
   id: string;
@@ -36,13 +37,7 @@ export function decodeSubscriptionEvent(event: unknown, maxBytes: number): Subsc
   if (typeof data !== 'string') {
     throw new DecodeError('event is not a CloudWatch Logs subscription event: expected {"awslogs":{"data":"<base64>"}}', 'event_shape_invalid');
   }
-  // Node's decoder skips characters that are not base64 instead of failing, so compare the decoded
-  // length with what the text promises: cheaper than a regular expression over a megabyte of text.
-  const gz = Buffer.from(data, 'base64');
-  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
-  if (data.length === 0 || data.length % 4 !== 0 || gz.length !== (data.length / 4) * 3 - padding) {
-    throw new DecodeError('awslogs.data is not valid base64', 'payload_base64_invalid');
-  }
+  const gz = decodeBase64Strict(data, 'payload_base64_invalid', 'awslogs.data');
   let json: Buffer;
   try {
     json = gunzipSync(gz, { maxOutputLength: maxBytes });

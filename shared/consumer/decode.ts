@@ -5,6 +5,7 @@
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { DecodeError } from '../errors.ts';
+import { decodeBase64Strict } from '../encoding/base64.ts';
 import { decodeRecord } from '../record/format.ts';
 import { emfToData, type DecodeIssues } from './emfToData.ts';
 import type { DropReason } from './reasons.ts';
@@ -19,19 +20,6 @@ export interface DecodedRecord {
   decoded: boolean;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/**
- * Strict base64 → bytes. `Buffer.from(s, 'base64')` silently skips characters outside the
- * alphabet, which would turn a corrupt record into a confusing JSON error further down.
- */
-export function decodeBase64Strict(s: string): Buffer {
-  if (s.length % 4 !== 0 || !BASE64.test(s)) {
-    throw new DecodeError('kinesis.data is not valid base64', 'record_base64_invalid');
-  }
-  return Buffer.from(s, 'base64');
-}
-
 /**
  * Decodes one Lambda Kinesis record and expands every document it carries.
  * Never throws for bad input: problems are counted in `issues` (the example names the sequence number).
@@ -43,7 +31,7 @@ export function decodeBase64Strict(s: string): Buffer {
 export function decodeKinesisRecord(record: KinesisStreamRecord, issues: DecodeIssues, opts: { maxBytes?: number } = {}): DecodedRecord {
   let decoded;
   try {
-    decoded = decodeRecord(decodeBase64Strict(record.kinesis.data), opts);
+    decoded = decodeRecord(decodeBase64Strict(record.kinesis.data, 'record_base64_invalid', 'kinesis.data'), opts);
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     issues.dropped.add(err.reason as DropReason, `${err.message} (sequenceNumber=${record.kinesis.sequenceNumber})`);

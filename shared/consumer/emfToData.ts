@@ -1,5 +1,5 @@
 /**
- * One EMF document (its JSON text) → the metric data CloudWatch would publish from it:
+ * One EMF document (parsed from the record) → the metric data CloudWatch would publish from it:
  * one datum per (directive, dimension set, metric definition).
  *
  * This runs on documents our forwarder validated, but also on records written by other
@@ -29,26 +29,19 @@ interface Directive {
 }
 
 /**
- * Parses `emfText` and expands it into data. Never throws for bad input.
+ * Expands one document into data. Never throws for bad input.
  *
  * @param eventTimestamp the log event's timestamp, used when `_aws.Timestamp` is unusable.
  * @example
- * const data = emfToData('{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["A"]],"Metrics":[{"Name":"m"}]}]},"A":"x","m":2}',
+ * const data = emfToData(JSON.parse('{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["A"]],"Metrics":[{"Name":"m"}]}]},"A":"x","m":2}'),
  *   source, 1, { dropped: new Tally(), warnings: new Tally() });
  * // → [{ namespace:'N', name:'m', unit:'None', storageResolution:60, dimensions:{A:'x'}, value:{kind:'values', values:[2]}, … }]
  */
-export function emfToData(emfText: string, source: DatumSource, eventTimestamp: number, issues: DecodeIssues): MetricDatum[] {
+export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: number, issues: DecodeIssues): MetricDatum[] {
   const where = `logGroup=${source.logGroup} eventId=${source.eventId}`;
   const drop = (reason: DropReason, message: string, n = 1) => issues.dropped.add(reason, `${message} (${where})`, n);
   const warn = (reason: WarningReason, message: string, n = 1) => issues.warnings.add(reason, `${message} (${where})`, n);
 
-  let doc: unknown;
-  try {
-    doc = JSON.parse(emfText);
-  } catch (err) {
-    drop('document_json_invalid', `EMF document is not JSON: ${(err as Error).message}`);
-    return [];
-  }
   if (!isObject(doc) || !isObject(doc._aws) || !Array.isArray(doc._aws.CloudWatchMetrics)) {
     drop('document_shape_invalid', 'EMF document must be an object whose "_aws.CloudWatchMetrics" is an array');
     return [];

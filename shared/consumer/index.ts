@@ -1,7 +1,7 @@
 /** The consumer side's public API: what a provider author imports. Test utilities live in `./testing/`. */
 export { createConsumerHandler, type ConsumerHandler, type ConsumerHandlerOptions } from './createConsumerHandler.ts';
 export { loadConsumerConfig, defaultSafetyMarginMs, type ConsumerConfig } from './config.ts';
-export { decodeKinesisRecord, decodeBase64Strict, type DecodedRecord } from './decode.ts';
+export { decodeKinesisRecord, type DecodedRecord } from './decode.ts';
 export { emfToData, type DecodeIssues } from './emfToData.ts';
 export { toMetricValue, type MetricValueResult } from './metricValue.ts';
 export { parseRetryAfter, resultFromHttpStatus, resultFromNetworkError, MAX_ERROR_BODY_CHARS } from './http.ts';

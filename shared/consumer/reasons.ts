@@ -21,8 +21,6 @@ export const DROP_REASONS = {
   record_shape_invalid: 'record',
   /** Inflates to more than the configured maximum. Unit: record. */
   record_too_large: 'record',
-  /** A document's `emf` text is not JSON. Unit: document. */
-  document_json_invalid: 'document',
   /** Not an object, or no usable `_aws.CloudWatchMetrics` array. Unit: document. */
   document_shape_invalid: 'document',
   /** A directive without a string Namespace or a Metrics array, or with a Dimensions value that is not an array. Unit: directive. */

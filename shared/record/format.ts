@@ -4,11 +4,13 @@
  *
  *   data = gzip(json) | json          (gzip when the first two bytes are 0x1f 0x8b)
  *   json = {"v":1,"owner":…,"region":…,"logGroup":…,"logStream":…,"documents":[
- *             {"id":…,"timestamp":…,"origin":"emf"|"platform","emf":"<the EMF document, verbatim>"}, …]}
+ *             {"id":…,"timestamp":…,"origin":"emf"|"platform","emf":<the EMF document>}, …]}
  *
- * `emf` is a JSON *string* holding the document exactly as it stood in the log event, so the
- * original bytes survive (a parse/re-serialise round trip would turn Powertools Python's `1.0` into `1`).
- * All documents of a record come from one log stream of one log group, in log order.
+ * `emf` is the document's JSON text inserted as it stood in the log event (it was parsed to be
+ * validated, so it is valid JSON): the record holds the original bytes (Powertools Python's `1.0` stays
+ * `1.0`; `recordDocumentTexts` recovers them), a consumer gets every document with one `JSON.parse`,
+ * and the forwarder never escapes a document. All documents of a record come from one log stream of
+ * one log group, in log order.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
@@ -27,6 +29,7 @@ export interface RecordContext {
 
 export type DocumentOrigin = 'emf' | 'platform';
 
+/** A document as the forwarder writes it. */
 export interface ForwardedDocument {
   /** CloudWatch Logs event id: unique per log event, usable for de-duplication downstream. */
   id: string;
@@ -34,13 +37,18 @@ export interface ForwardedDocument {
   timestamp: number;
   /** `emf`: found in the log; `platform`: built by the forwarder from a Lambda platform line. */
   origin: DocumentOrigin;
-  /** The EMF document as JSON text. */
+  /** The EMF document's JSON text, exactly as logged. Must be valid JSON: it is inserted as is. */
   emf: string;
+}
+
+/** A document as a consumer reads it: `emf` is the parsed document (any JSON value; consumers check it). */
+export interface RecordDocument extends Omit<ForwardedDocument, 'emf'> {
+  emf: unknown;
 }
 
 export interface RecordV1 extends RecordContext {
   v: 1;
-  documents: ForwardedDocument[];
+  documents: RecordDocument[];
 }
 
 export type RecordCompression = 'gzip' | 'none';
@@ -56,7 +64,7 @@ export const RECORD_TRAILER = ']}';
 
 /** One document's JSON text as it stands inside `documents`. */
 export function serialiseDocument(doc: ForwardedDocument): string {
-  return `{"id":${JSON.stringify(doc.id)},"timestamp":${doc.timestamp},"origin":"${doc.origin}","emf":${JSON.stringify(doc.emf)}}`;
+  return `{"id":${JSON.stringify(doc.id)},"timestamp":${doc.timestamp},"origin":"${doc.origin}","emf":${doc.emf}}`;
 }
 
 /** Encodes a record from already serialised documents (see `serialiseDocument`). */
@@ -106,18 +114,12 @@ export function decodeRecord(data: Uint8Array, opts: { maxBytes?: number } = {})
     if (
       typeof doc !== 'object' || doc === null ||
       typeof doc.id !== 'string' || typeof doc.timestamp !== 'number' ||
-      (doc.origin !== 'emf' && doc.origin !== 'platform') || typeof doc.emf !== 'string'
+      (doc.origin !== 'emf' && doc.origin !== 'platform') || !('emf' in doc)
     ) {
-      throw new DecodeError(`record document ${i} must be {id: string, timestamp: number, origin: "emf"|"platform", emf: string}`, 'record_shape_invalid');
+      throw new DecodeError(`record document ${i} must be {id: string, timestamp: number, origin: "emf"|"platform", emf: <EMF document>}`, 'record_shape_invalid');
     }
   }
   return r as unknown as RecordV1;
 }
 
-/**
- * The text of each document of a record, exactly as it was logged (for archiving, or to prove that a
- * record is lossless). `decodeRecord` is what consumers use.
- */
-export function recordDocumentTexts(data: Uint8Array, opts: { maxBytes?: number } = {}): string[] {
-  return decodeRecord(data, opts).documents.map((d) => d.emf);
-}
+export { recordDocumentTexts } from './documentTexts.ts';

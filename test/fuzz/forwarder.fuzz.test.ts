@@ -12,7 +12,7 @@ import { createForwarderHandler } from '../../functions/forwarder/forwarder.ts';
 import { DecodeError } from '../../shared/errors.ts';
 import { detectEmf } from '../../shared/emf/detect.ts';
 import { createMemoryLogger } from '../../shared/log/logger.ts';
-import { decodeRecord } from '../../shared/record/format.ts';
+import { decodeRecord, recordDocumentTexts } from '../../shared/record/format.ts';
 import { fakeContext } from '../helpers/lambdaContext.ts';
 
 const DOCUMENTED = new Set([
@@ -91,10 +91,16 @@ describe('forwarder under arbitrary input', () => {
         expect(summary.emfDocuments + summary.platformLines + summary.plainLines + rejected).toBe(messages.length);
         const forwarded = kinesisMock.commandCalls(PutRecordsCommand)
           .flatMap((c) => c.args[0].input.Records ?? [])
-          .flatMap((r) => decodeRecord(r.Data!).documents);
+          .flatMap((r) => {
+            const texts = recordDocumentTexts(r.Data!);
+            return decodeRecord(r.Data!).documents.map((d, i) => ({ ...d, text: texts[i]! }));
+          });
         const emf = forwarded.filter((d) => d.origin === 'emf');
         expect(emf.length).toBe(summary.emfDocuments);
-        for (const d of emf) expect(detectEmf(d.emf)).toMatchObject({ kind: 'emf', text: d.emf });
+        for (const d of emf) {
+          expect(detectEmf(d.text)).toMatchObject({ kind: 'emf', text: d.text });
+          expect(d.emf).toEqual(JSON.parse(d.text));
+        }
       }),
       { numRuns: 300 },
     );

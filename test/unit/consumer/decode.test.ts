@@ -53,11 +53,11 @@ describe('decodeKinesisRecord', () => {
   });
 
   it('a bad document inside a good record is counted alone; its neighbours are delivered', () => {
-    const out = decodeOne(recordData([{ emf: emf('a', 1) }, { emf: '{"_aws":' }, { emf: emf('c', 3) }]));
+    const out = decodeOne(recordData([{ emf: emf('a', 1) }, { emf: '{"_aws":{"Timestamp":1}}' }, { emf: emf('c', 3) }]));
     expect(out.decoded).toBe(true);
     expect(out.documents).toBe(3);
     expect(out.data.map((d) => d.name)).toEqual(['a', 'c']);
-    expect(out.dropped).toEqual({ document_json_invalid: 1 });
+    expect(out.dropped).toEqual({ document_shape_invalid: 1 });
   });
 
   it('rejects a record that inflates past maxBytes', () => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { packDocuments, partitionKeyFor } from '../../../functions/forwarder/pack.ts';
 import { planCalls, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../../../functions/forwarder/writeRecords.ts';
-import { decodeRecord, type ForwardedDocument } from '../../../shared/record/format.ts';
+import { decodeRecord, recordDocumentTexts, type ForwardedDocument } from '../../../shared/record/format.ts';
+
+/** The documents of a record as the forwarder wrote them: context from the decoder, text recovered verbatim. */
+const written = (data: Buffer): ForwardedDocument[] => {
+  const texts = recordDocumentTexts(data);
+  return decodeRecord(data).documents.map((d, i) => ({ id: d.id, timestamp: d.timestamp, origin: d.origin, emf: texts[i]! }));
+};
 
 const ctx = { owner: '123456789012', region: 'eu-west-1', logGroup: '/aws/lambda/orders', logStream: '2026/11/23/[$LATEST]abc' };
 const doc = (i: number, pad = 0): ForwardedDocument => ({
@@ -22,7 +28,7 @@ describe('packDocuments', () => {
         expect(rec).toMatchObject({ v: 1, ...ctx });
         expect(rec.documents.length).toBe(r.documents);
         if (compression === 'none') expect(r.data.length).toBeLessThanOrEqual(16_384 + 200);
-        return rec.documents;
+        return written(r.data);
       });
       expect(back).toEqual(docs);
     }
@@ -46,7 +52,7 @@ describe('packDocuments', () => {
     expect(oversized).toEqual([]);
     expect(records.length).toBeGreaterThan(1);
     for (const r of records) expect(r.data.length + Buffer.byteLength(r.partitionKey)).toBeLessThanOrEqual(1_048_576);
-    expect(records.flatMap((r) => decodeRecord(r.data).documents)).toEqual(docs);
+    expect(records.flatMap((r) => written(r.data))).toEqual(docs);
   });
 
   it('uses one partition key per log stream, hashed when longer than 256 characters', () => {
