@@ -1,0 +1,73 @@
+/**
+ * Settings of the new-log-group function, from its environment at cold start. The deployment
+ * fills them from the same params the subscription tool reads (config/params.yml), so a new
+ * log group gets the decision an existing one would.
+ *
+ * | Variable | Meaning |
+ * |---|---|
+ * | `DESTINATION_ARN` | the forwarder's ARN (required) |
+ * | `FILTER_NAME` | emf-fanout's filter name, `<service>-<stage>` (required) |
+ * | `FILTER_PATTERN` | subscription filter pattern (may be empty: every event) |
+ * | `PIPELINE_LOG_GROUP_PREFIX` | the pipeline's own log groups, never subscribed (required) |
+ * | `SUBSCRIBE_NAMES`, `SUBSCRIBE_PREFIXES` | comma lists (log group names cannot contain commas) |
+ * | `SUBSCRIBE_PATTERNS` | JSON array of regular expressions (they may contain commas) |
+ * | `SUBSCRIBE_TAGS` | JSON object of required tags, `"*"` for any value |
+ * | `EXCLUDE_LOG_GROUPS` | comma list of names, or prefixes ending in `*` |
+ * | `MAX_FILTERS_PER_LOG_GROUP` | default 2 |
+ */
+import { type Env, optionalInt, optionalList, optionalString, requireString } from '../../shared/config/env.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import type { TargetFilter } from '../../infra/subscribe/decide.ts';
+import { buildSelectionRules, SelectionError, type SelectionRules } from '../../infra/subscribe/selection.ts';
+
+export interface NewLogGroupConfig {
+  target: TargetFilter;
+  rules: SelectionRules;
+  maxFilters: number;
+}
+
+function jsonEnv<T>(env: Env, key: string, check: (v: unknown) => v is T, what: string, fallback: T): T {
+  const raw = optionalString(env, key);
+  if (raw === undefined) return fallback;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(key, `must be JSON (${what}), got "${raw}"`);
+  }
+  if (!check(v)) throw new ConfigError(key, `must be ${what}, got "${raw}"`);
+  return v;
+}
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+
+export function loadNewLogGroupConfig(env: Env): NewLogGroupConfig {
+  const destinationArn = requireString(env, 'DESTINATION_ARN');
+  if (!/^arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+$/.test(destinationArn)) {
+    throw new ConfigError('DESTINATION_ARN', `must be a Lambda function ARN, got "${destinationArn}"`);
+  }
+  const target: TargetFilter = {
+    destinationArn,
+    filterName: requireString(env, 'FILTER_NAME'),
+    // An empty pattern is legitimate (every event), so the raw value is kept.
+    filterPattern: (env.FILTER_PATTERN ?? '').trim(),
+  };
+  const pipelinePrefix = requireString(env, 'PIPELINE_LOG_GROUP_PREFIX');
+  let rules: SelectionRules;
+  try {
+    rules = buildSelectionRules({
+      names: optionalList(env, 'SUBSCRIBE_NAMES'),
+      prefixes: optionalList(env, 'SUBSCRIBE_PREFIXES'),
+      patterns: jsonEnv(env, 'SUBSCRIBE_PATTERNS', isStringArray, 'a JSON array of strings', []),
+      tags: jsonEnv(env, 'SUBSCRIBE_TAGS', isStringMap, 'a JSON object of strings', {}),
+      exclude: optionalList(env, 'EXCLUDE_LOG_GROUPS'),
+      pipelinePrefix,
+    });
+  } catch (e) {
+    if (e instanceof SelectionError) throw new ConfigError(e.setting === 'patterns' ? 'SUBSCRIBE_PATTERNS' : 'SUBSCRIBE_TAGS', e.message);
+    throw e;
+  }
+  return Object.freeze({ target, rules, maxFilters: optionalInt(env, 'MAX_FILTERS_PER_LOG_GROUP', 2, { min: 1, max: 100 }) });
+}

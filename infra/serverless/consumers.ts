@@ -1,0 +1,146 @@
+/**
+ * The consumer functions: one per provider, each enabled per stage by `<key>Enabled`. A
+ * disabled consumer contributes nothing (no function, so nothing is bundled, and no role,
+ * queue, stream consumer or alarm). To deploy a consumer you wrote, add a line to CONSUMERS
+ * and its `<key>…` params to config/params.yml.
+ *
+ * Each enabled consumer gets:
+ * - a Kinesis event source mapping: ReportBatchItemFailures, bisect on error, bounded retries
+ *   and record age, batch size and window from params, an SQS on-failure destination;
+ * - optionally an enhanced fan-out stream consumer (dedicated 2 MB/s per shard);
+ * - a role that may only read this stream (or its own stream consumer), read exactly the
+ *   secrets its environment references, write its own logs and send to its failure queue;
+ * - alarms on iterator age, errors and failure-queue depth.
+ */
+import { errorsAlarm, iteratorAgeAlarm, queueDepthAlarm } from './alarms.ts';
+import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement, secretRefs, secretStatements, type Statement } from './iam.ts';
+import type { Params } from './params.ts';
+
+export interface ConsumerSpec {
+  /** Params prefix (`prometheusEnabled`, `prometheusEnvironment`, …). */
+  key: string;
+  /** Function key in serverless.yml; the Lambda is `<service>-<stage>-<functionKey>`. */
+  functionKey: string;
+  handler: string;
+  description: string;
+}
+
+export const CONSUMERS: readonly ConsumerSpec[] = [
+  { key: 'prometheus', functionKey: 'prometheus', handler: 'functions/consumers/prometheus/handler.handler', description: 'emf-fanout consumer: Prometheus remote write' },
+  { key: 'statsd', functionKey: 'statsd', handler: 'functions/consumers/statsd/handler.handler', description: 'emf-fanout consumer: StatsD / DogStatsD' },
+  { key: 'exampleHttp', functionKey: 'example-http', handler: 'functions/consumers/example-http/handler.handler', description: 'emf-fanout consumer: example HTTP provider' },
+];
+
+/** Serverless Framework's logical-ID normalisation of a function key (`example-http` → `ExampleDashhttp`). */
+export function normalizedFunctionName(functionKey: string): string {
+  const s = functionKey.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Event source mapping settings shared by every consumer. */
+export interface EsmSettings {
+  batchSize: number;
+  batchWindow: number;
+  startingPosition: string;
+  maximumRetryAttempts: number;
+  maximumRecordAgeInSeconds: number;
+  parallelizationFactor: number;
+}
+
+export async function readEsmSettings(p: Params): Promise<EsmSettings> {
+  return {
+    batchSize: await p.int('batchSize', 1, 10_000),
+    batchWindow: await p.int('batchWindowSeconds', 0, 300),
+    startingPosition: await p.string('startingPosition', { oneOf: ['LATEST', 'TRIM_HORIZON'] }),
+    maximumRetryAttempts: await p.int('maximumRetryAttempts', 0, 10_000),
+    maximumRecordAgeInSeconds: await p.int('maximumRecordAgeSeconds', 60, 604_800, [-1]),
+    parallelizationFactor: await p.int('parallelizationFactor', 1, 10),
+  };
+}
+
+export interface ConsumerOutput {
+  functions: Record<string, Cfn>;
+  resources: Record<string, Cfn>;
+}
+
+export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSettings): Promise<ConsumerOutput> {
+  if (!(await p.bool(`${spec.key}Enabled`))) return { functions: {}, resources: {} };
+  const service = await p.service();
+  const stage = await p.stage();
+  const name = normalizedFunctionName(spec.functionKey);
+  const environment = await p.stringMap(`${spec.key}Environment`);
+  const refs = secretRefs(`${spec.key}Environment`, environment);
+  const kmsKeyArn = await p.string(`${spec.key}KmsKeyArn`, { allowEmpty: true });
+  const efo = await p.bool(`${spec.key}EnhancedFanOut`);
+  const topic = await p.string('alarmTopicArn', { allowEmpty: true });
+  const streamKeyArn = await p.string('streamKmsKeyArn', { allowEmpty: true });
+  const label = `emf-fanout ${stage} ${spec.functionKey}`;
+
+  const ids = {
+    fn: `${name}LambdaFunction`,
+    logGroup: `${name}LogGroup`,
+    role: `${name}Role`,
+    queue: `${name}FailureQueue`,
+    consumer: `${name}StreamConsumer`,
+  };
+  const stream = getAtt('EmfStream', 'Arn');
+  const readStream: Statement = {
+    Sid: 'ReadStream',
+    Effect: 'Allow',
+    Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+    Resource: stream,
+  };
+  const statements: Cfn[] = [
+    readStream,
+    ...(efo
+      ? [{ Sid: 'ReadViaOwnConsumer', Effect: 'Allow', Action: ['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'], Resource: getAtt(ids.consumer, 'ConsumerARN') }]
+      : []),
+    ...(streamKeyArn !== '' ? [{ Sid: 'DecryptStream', Effect: 'Allow', Action: 'kms:Decrypt', Resource: streamKeyArn }] : []),
+    ...secretStatements(refs, kmsKeyArn),
+    ...(await p.statements(`${spec.key}IamStatements`)),
+    ownLogsStatement(ids.logGroup),
+    { Sid: 'FailedBatches', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(ids.queue, 'Arn') },
+  ];
+
+  const fn = {
+    handler: spec.handler,
+    description: spec.description,
+    role: ids.role,
+    memorySize: await p.int('consumerMemorySize', 128, 10_240),
+    timeout: await p.int('consumerTimeout', 1, 900),
+    environment,
+    events: [
+      {
+        stream: {
+          type: 'kinesis',
+          arn: stream,
+          ...(efo ? { consumer: getAtt(ids.consumer, 'ConsumerARN') } : {}),
+          batchSize: esm.batchSize,
+          batchWindow: esm.batchWindow,
+          startingPosition: esm.startingPosition,
+          maximumRetryAttempts: esm.maximumRetryAttempts,
+          maximumRecordAgeInSeconds: esm.maximumRecordAgeInSeconds,
+          bisectBatchOnFunctionError: true,
+          functionResponseType: 'ReportBatchItemFailures',
+          parallelizationFactor: esm.parallelizationFactor,
+          destinations: { onFailure: { type: 'sqs', arn: getAtt(ids.queue, 'Arn') } },
+        },
+      },
+    ],
+  };
+
+  const resources: Record<string, Cfn> = {
+    [ids.role]: lambdaRole(spec.functionKey, statements),
+    [ids.queue]: failureQueue(`${service}-${stage}-${spec.functionKey}-failures`),
+    [`${name}IteratorAgeAlarm`]: iteratorAgeAlarm(label, ids.fn, await p.int('alarmIteratorAgeMs', 1_000, 604_800_000), topic),
+    [`${name}ErrorsAlarm`]: errorsAlarm(label, ids.fn, await p.int('alarmErrorsThreshold', 1, 1_000_000), topic),
+    [`${name}FailureQueueDepthAlarm`]: queueDepthAlarm(label, ids.queue, topic),
+  };
+  if (efo) {
+    resources[ids.consumer] = {
+      Type: 'AWS::Kinesis::StreamConsumer',
+      Properties: { StreamARN: stream, ConsumerName: `${service}-${stage}-${spec.functionKey}` },
+    };
+  }
+  return { functions: { [spec.functionKey]: fn }, resources };
+}

@@ -1,0 +1,95 @@
+/**
+ * CloudFormation building blocks for the generated, least-privilege roles. Every statement
+ * names its resources; the only `log-group:*` resource is the new-log-group function's when
+ * its selection (patterns, tags) cannot be expressed as ARNs.
+ */
+import { parseSecretRef, type SecretRef } from '../../shared/secrets/secretRef.ts';
+import { ParamError } from './params.ts';
+
+export type Cfn = unknown;
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow';
+  Action: string | string[];
+  Resource: Cfn;
+}
+
+export const ref = (id: string) => ({ Ref: id });
+export const getAtt = (id: string, attr: string) => ({ 'Fn::GetAtt': [id, attr] });
+export const sub = (s: string) => ({ 'Fn::Sub': s });
+/** `!If [cond, then, AWS::NoValue]`. */
+export const ifThen = (condition: string, then: Cfn) => ({ 'Fn::If': [condition, then, { Ref: 'AWS::NoValue' }] });
+
+/** An execution role for one function, with one inline policy. */
+export function lambdaRole(policyName: string, statements: readonly Cfn[]): Cfn {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+    },
+  };
+}
+
+/** Writing to its own log group (created by Serverless as `<Function>LogGroup`). */
+export function ownLogsStatement(logGroupLogicalId: string): Statement {
+  return { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt(logGroupLogicalId, 'Arn') };
+}
+
+const SECRET_SCHEMES = ['ssm:', 'secretsmanager:'];
+
+/** Environment values that are secret references (`ssm:…`, `secretsmanager:…`), parsed. */
+export function secretRefs(param: string, env: Readonly<Record<string, string>>): SecretRef[] {
+  const refs: SecretRef[] = [];
+  for (const [variable, value] of Object.entries(env)) {
+    const looksLikeRef = SECRET_SCHEMES.some((s) => value.trim().startsWith(s));
+    if (!looksLikeRef && !variable.endsWith('_REF')) continue;
+    try {
+      refs.push(parseSecretRef(value, variable));
+    } catch (e) {
+      throw new ParamError(`${param}.${variable}`, (e as Error).message.replace(/^Environment variable \S+ /, ''));
+    }
+  }
+  return refs;
+}
+
+/** The IAM resource of a secret reference, in this stack's partition, Region and account unless given as an ARN. */
+export function secretResource(ref: SecretRef): Cfn {
+  if (ref.source === 'ssm') {
+    if (ref.name.startsWith('arn:')) return ref.name;
+    const path = ref.name.startsWith('/') ? ref.name : `/${ref.name}`;
+    return sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${path}`);
+  }
+  if (ref.id.startsWith('arn:')) return ref.id;
+  // Secrets Manager appends "-" and 6 random characters to a secret's name in its ARN.
+  return sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${ref.id}-??????`);
+}
+
+/** Read access to exactly the referenced parameters and secrets, plus kms:Decrypt on one named key. */
+export function secretStatements(refs: readonly SecretRef[], kmsKeyArn: string): Statement[] {
+  const ssm = refs.filter((r) => r.source === 'ssm');
+  const sm = refs.filter((r) => r.source === 'secretsmanager');
+  const out: Statement[] = [];
+  if (ssm.length) out.push({ Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: dedupe(ssm.map(secretResource)) });
+  if (sm.length) out.push({ Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: dedupe(sm.map(secretResource)) });
+  if (refs.length && kmsKeyArn !== '') out.push({ Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: kmsKeyArn });
+  return out;
+}
+
+function dedupe(xs: Cfn[]): Cfn[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = JSON.stringify(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** A standard-queue SQS failure destination, encrypted, kept 14 days. */
+export function failureQueue(queueName: string): Cfn {
+  return { Type: 'AWS::SQS::Queue', Properties: { QueueName: queueName, MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true } };
+}

@@ -1,0 +1,129 @@
+/**
+ * Reads the deployment's params (config/params.yml, merged for the stage by Serverless) for
+ * the generator, checking each one, so a typo fails `sls package` with the param's name
+ * instead of producing a broken template.
+ */
+import { EmfFanoutError } from '../../shared/errors.ts';
+
+/** What Serverless passes to a `${file(x.cjs):prop}` function. */
+export interface ResolverContext {
+  resolveVariable(address: string): Promise<unknown>;
+}
+
+/** A param is missing or has the wrong type. */
+export class ParamError extends EmfFanoutError {
+  override readonly name = 'ParamError';
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(`param "${param}" ${message} (config/params.yml, or the file named by EMF_FANOUT_PARAMS)`, 'param_invalid');
+  }
+}
+
+/** Typed access to params; values are read once and cached. */
+export class Params {
+  private readonly cache = new Map<string, Promise<unknown>>();
+  constructor(private readonly ctx: ResolverContext) {}
+
+  private raw(name: string): Promise<unknown> {
+    let p = this.cache.get(name);
+    if (!p) {
+      // The `, null` fallback turns "not set" into null, so the error below can name the param.
+      p = this.ctx.resolveVariable(`param:${name}, null`);
+      this.cache.set(name, p);
+    }
+    return p;
+  }
+
+  private async present(name: string): Promise<unknown> {
+    const v = await this.raw(name);
+    if (v === null || v === undefined) throw new ParamError(name, 'is not set');
+    return v;
+  }
+
+  async string(name: string, opts: { allowEmpty?: boolean; oneOf?: readonly string[] } = {}): Promise<string> {
+    const v = await this.present(name);
+    if (typeof v !== 'string' && typeof v !== 'number') throw new ParamError(name, `must be a string, got ${JSON.stringify(v)}`);
+    const s = String(v).trim();
+    if (s === '' && !opts.allowEmpty) throw new ParamError(name, 'must not be empty');
+    if (opts.oneOf && !opts.oneOf.includes(s)) throw new ParamError(name, `must be one of ${opts.oneOf.join(', ')}, got "${s}"`);
+    return s;
+  }
+
+  async int(name: string, min: number, max: number, also: readonly number[] = []): Promise<number> {
+    const v = await this.present(name);
+    const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n) || ((n < min || n > max) && !also.includes(n))) {
+      const extra = also.length ? ` (or ${also.join(', ')})` : '';
+      throw new ParamError(name, `must be an integer from ${min} to ${max}${extra}, got ${JSON.stringify(v)}`);
+    }
+    return n;
+  }
+
+  async bool(name: string): Promise<boolean> {
+    const v = await this.present(name);
+    if (typeof v === 'boolean') return v;
+    if (v === 'true' || v === 'false') return v === 'true';
+    throw new ParamError(name, `must be true or false, got ${JSON.stringify(v)}`);
+  }
+
+  /** A YAML list of strings (a comma-separated string is accepted too, e.g. from --param). */
+  async list(name: string): Promise<string[]> {
+    const v = await this.raw(name);
+    if (v === null || v === undefined || v === '') return [];
+    if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ParamError(name, 'must be a list of strings');
+    return v.map((s: string) => s.trim()).filter((s) => s !== '');
+  }
+
+  /** A YAML map whose values are scalars; values are returned as strings (environment variables). */
+  async stringMap(name: string): Promise<Record<string, string>> {
+    const v = await this.raw(name);
+    if (v === null || v === undefined) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw new ParamError(name, 'must be a map');
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+      if (val === null || val === undefined) continue;
+      if (typeof val !== 'string' && typeof val !== 'number' && typeof val !== 'boolean') {
+        throw new ParamError(name, `entry "${k}" must be a string, number or boolean`);
+      }
+      out[k] = String(val);
+    }
+    return out;
+  }
+
+  /**
+   * Extra IAM statements for a function (e.g. `aps:RemoteWrite` on an Amazon Managed Prometheus
+   * workspace). Optional; each must Allow named actions on named resources: no `*` in an
+   * action, no bare `*` resource.
+   */
+  async statements(name: string): Promise<Record<string, unknown>[]> {
+    const v = await this.raw(name);
+    if (v === null || v === undefined) return [];
+    if (!Array.isArray(v)) throw new ParamError(name, 'must be a list of IAM statements');
+    return v.map((st: unknown, i: number) => {
+      if (typeof st !== 'object' || st === null || Array.isArray(st)) throw new ParamError(name, `item ${i} must be a statement (Effect, Action, Resource)`);
+      const s = st as Record<string, unknown>;
+      const list = (x: unknown) => (Array.isArray(x) ? x : [x]);
+      if (s.Effect !== 'Allow') throw new ParamError(name, `item ${i} must have Effect: Allow`);
+      const actions = list(s.Action);
+      if (actions.length === 0 || !actions.every((a) => typeof a === 'string' && /^[a-z0-9-]+:[A-Za-z0-9]+$/.test(a))) {
+        throw new ParamError(name, `item ${i} must name its actions (service:Action, no "*"), got ${JSON.stringify(s.Action)}`);
+      }
+      const resources = list(s.Resource);
+      if (resources.length === 0 || resources.some((r) => r === '*' || r === undefined)) {
+        throw new ParamError(name, `item ${i} must name its resources (no bare "*"), got ${JSON.stringify(s.Resource)}`);
+      }
+      return { Effect: 'Allow', Action: s.Action, Resource: s.Resource };
+    });
+  }
+
+  async service(): Promise<string> {
+    return String(await this.ctx.resolveVariable('self:service'));
+  }
+
+  async stage(): Promise<string> {
+    return String(await this.ctx.resolveVariable('sls:stage'));
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Runs `sls package` (osls, offline, no credentials) and reads what it produced: the
+ * CloudFormation template and the deployment zips. Condition-dependent values (`Fn::If`) are
+ * evaluated the way CloudFormation would, for the literal `Fn::Equals`/`Fn::Not` conditions
+ * the template uses, so assertions are about what would actually be deployed.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface Resource {
+  Type: string;
+  Properties: Record<string, any>;
+  DependsOn?: string | string[];
+  Condition?: string;
+}
+export interface Template {
+  Resources: Record<string, Resource>;
+  Conditions?: Record<string, unknown>;
+  Outputs?: Record<string, unknown>;
+}
+
+export interface Packaged {
+  dir: string;
+  template: Template;
+  zips: string[];
+}
+
+/** `sls package --stage <stage>` into a fresh directory, with the params file given (or the shipped one). */
+export async function slsPackage(stage: string, paramsFile?: string): Promise<Packaged> {
+  const dir = mkdtempSync(join(tmpdir(), `emf-package-${stage}-`));
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'offline', AWS_SECRET_ACCESS_KEY: 'offline', AWS_SESSION_TOKEN: '' };
+  delete env.AWS_PROFILE;
+  if (paramsFile) env.EMF_FANOUT_PARAMS = paramsFile;
+  else delete env.EMF_FANOUT_PARAMS;
+  try {
+    await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', stage, '--package', dir], {
+      cwd: ROOT,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`sls package failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+  }
+  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  return { dir, template, zips: readdirSync(dir).filter((f) => f.endsWith('.zip')).sort() };
+}
+
+function condition(t: Template, name: string): boolean {
+  const c = t.Conditions?.[name];
+  if (c === undefined) throw new Error(`condition ${name} is not defined`);
+  return evalCondition(t, c);
+}
+
+function evalCondition(t: Template, c: unknown): boolean {
+  const o = c as Record<string, unknown[]>;
+  if (o['Fn::Equals']) {
+    const [a, b] = o['Fn::Equals'].map((x) => resolve(t, x));
+    if (typeof a !== 'string' || typeof b !== 'string') throw new Error(`cannot evaluate ${JSON.stringify(c)}`);
+    return a === b;
+  }
+  if (o['Fn::Not']) return !evalCondition(t, o['Fn::Not'][0]);
+  if (typeof (c as { Condition?: string }).Condition === 'string') return condition(t, (c as { Condition: string }).Condition);
+  throw new Error(`cannot evaluate condition ${JSON.stringify(c)}`);
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/** Evaluates `Fn::If` (and drops `AWS::NoValue`) throughout a value; other intrinsics are kept as they are. */
+export function resolve(t: Template, v: unknown): unknown {
+  const r = resolveInner(t, v);
+  return r === NO_VALUE ? undefined : r;
+}
+
+function resolveInner(t: Template, v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => resolveInner(t, x)).filter((x) => x !== NO_VALUE);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  if (Object.keys(o).length === 1 && o.Ref === 'AWS::NoValue') return NO_VALUE;
+  if (Object.keys(o).length === 1 && Array.isArray(o['Fn::If'])) {
+    const [name, a, b] = o['Fn::If'] as [string, unknown, unknown];
+    return resolveInner(t, condition(t, name) ? a : b);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) {
+    const r = resolveInner(t, x);
+    if (r !== NO_VALUE) out[k] = r;
+  }
+  return out;
+}
+
+export interface Stmt {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Sid?: string;
+}
+
+export const actionsOf = (s: Stmt): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+export const resourcesOf = (s: Stmt): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** Effective statements of a role's inline policies. */
+export function roleStatements(t: Template, roleId: string): Stmt[] {
+  const role = t.Resources[roleId];
+  if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not a role`);
+  const policies = resolve(t, role.Properties.Policies) as { PolicyDocument: { Statement: Stmt[] } }[];
+  return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+export function ofType(t: Template, type: string): [string, Resource][] {
+  return Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+}
+
+export const getAtt = (id: string, attr: string) => ({ 'Fn::GetAtt': [id, attr] });

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { generateFunctions, generateResources } from '../../../infra/serverless/generate.ts';
+import { secretRefs, secretResource } from '../../../infra/serverless/iam.ts';
+import { subscriptionFilterLogicalId } from '../../../infra/serverless/subscriptions.ts';
+import { DEFAULT_FILTER_PATTERN, mergeParams } from '../../../infra/subscribe/settings.ts';
+
+const FILE = new URL('../../../config/params.yml', import.meta.url);
+const shipped = (stage = 'dev') => mergeParams(parse(readFileSync(FILE, 'utf8')), stage, 'config/params.yml');
+
+/** Resolves `param:`, `self:service` and `sls:stage` the way Serverless does for a `${file(x.cjs)}` function. */
+function ctx(params: Record<string, unknown>, stage = 'dev') {
+  return {
+    resolveVariable: async (address: string) => {
+      if (address === 'self:service') return 'emf-fanout';
+      if (address === 'sls:stage') return stage;
+      const m = /^param:([^,]+)(, null)?$/.exec(address);
+      if (!m) throw new Error(`unexpected address ${address}`);
+      const v = params[m[1]!];
+      if (v === undefined && !m[2]) throw new Error('Value not found at "param" source');
+      return v ?? null;
+    },
+  };
+}
+
+type Res = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
+
+describe('config/params.yml as shipped', () => {
+  it('has every param the generator reads, and deploys no consumer and no filter by default', async () => {
+    const params = shipped();
+    expect(await generateFunctions(ctx(params))).toEqual({});
+    expect((await generateResources(ctx(params))).Resources).toEqual({});
+  });
+
+  it("documents the same default filter pattern as the subscription tool's fallback", () => {
+    expect(shipped().filterPattern).toBe(DEFAULT_FILTER_PATTERN);
+  });
+});
+
+describe('generated functions and resources', () => {
+  it('names the param that is missing or out of range', async () => {
+    const { batchSize: _, ...noBatch } = shipped();
+    await expect(generateFunctions(ctx(noBatch))).rejects.toThrow('param "batchSize" is not set');
+    await expect(generateFunctions(ctx({ ...shipped(), batchWindowSeconds: 301 }))).rejects.toThrow('param "batchWindowSeconds" must be an integer from 0 to 300');
+    await expect(generateFunctions(ctx({ ...shipped(), prometheusEnabled: 'yes' }))).rejects.toThrow('param "prometheusEnabled" must be true or false');
+  });
+
+  it('refuses to subscribe a pipeline log group, an excluded one, or an invalid name', async () => {
+    const p = shipped();
+    await expect(generateResources(ctx({ ...p, subscribeLogGroupNames: ['/aws/lambda/emf-fanout-dev-statsd'] }))).rejects.toThrow(
+      /subscribeLogGroupNames.*belongs to the pipeline.*invoke itself/,
+    );
+    await expect(generateResources(ctx({ ...p, subscribeLogGroupNames: ['/a/b'], excludeLogGroups: ['/a/*'] }))).rejects.toThrow(/excluded by "\/a\/\*"/);
+    await expect(generateResources(ctx({ ...p, subscribeLogGroupNames: ['bad name'] }))).rejects.toThrow(/invalid log group name "bad name"/);
+  });
+
+  it('gives each listed log group one stable filter resource named <service>-<stage>', async () => {
+    const r = (await generateResources(ctx({ ...shipped(), subscribeLogGroupNames: ['/a-b', '/ab'] }))).Resources as Res;
+    const filters = Object.entries(r).filter(([, v]) => v.Type === 'AWS::Logs::SubscriptionFilter');
+    expect(filters.map(([, v]) => v.Properties.LogGroupName).sort()).toEqual(['/a-b', '/ab']);
+    expect(filters.every(([, v]) => v.Properties.FilterName === 'emf-fanout-dev' && v.DependsOn?.includes('ForwarderLogsInvokePermission'))).toBe(true);
+    // Same name, same ID on every deploy; similar names never collide.
+    expect(subscriptionFilterLogicalId('/a-b')).toBe(subscriptionFilterLogicalId('/a-b'));
+    expect(subscriptionFilterLogicalId('/a-b')).not.toBe(subscriptionFilterLogicalId('/ab'));
+    expect(subscriptionFilterLogicalId('/a-b')).toMatch(/^[A-Za-z0-9]{1,255}$/);
+  });
+
+  it('rejects a plain-text secret in a *_REF variable without echoing it, and extra statements with "*"', async () => {
+    const p = { ...shipped(), prometheusEnabled: true, prometheusEnvironment: { PROM_RW_BEARER_TOKEN_REF: 'hunter2' } };
+    const err = await generateFunctions(ctx(p)).catch((e: Error) => e);
+    expect(String(err)).toContain('param "prometheusEnvironment.PROM_RW_BEARER_TOKEN_REF" must be a secret reference');
+    expect(String(err)).not.toContain('hunter2');
+    const wide = { ...shipped(), statsdEnabled: true, statsdIamStatements: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }] };
+    await expect(generateFunctions(ctx(wide))).rejects.toThrow(/statsdIamStatements" item 0 must name its actions/);
+  });
+});
+
+describe('new-log-group function', () => {
+  it('may touch every log group only when a pattern or tag selects them, and reads tags only then', async () => {
+    const roleOf = async (extra: Record<string, unknown>) => {
+      const r = (await generateResources(ctx({ ...shipped(), subscribeNewLogGroups: true, ...extra }))).Resources as Res;
+      return r.NewDashlogDashgroupRole!.Properties.Policies[0].PolicyDocument.Statement[0] as { Action: string[]; Resource: { 'Fn::Sub': string }[] };
+    };
+    const byPrefix = await roleOf({ subscribeLogGroupPrefixes: ['/aws/lambda/shop-'] });
+    expect(byPrefix.Resource.map((x) => x['Fn::Sub'].split(':log-group:')[1])).toEqual(['/aws/lambda/shop-*']);
+    expect(byPrefix.Action).not.toContain('logs:ListTagsForResource');
+    const byTag = await roleOf({ subscribeLogGroupTags: { team: 'shop' } });
+    expect(byTag.Resource.map((x) => x['Fn::Sub'].split(':log-group:')[1])).toEqual(['*']);
+    expect(byTag.Action).toContain('logs:ListTagsForResource');
+    await expect(generateResources(ctx({ ...shipped(), subscribeNewLogGroups: true }))).rejects.toThrow(/subscribeNewLogGroups" is true but no log group is selected/);
+  });
+});
+
+describe('secret references → IAM resources', () => {
+  it('maps SSM names and Secrets Manager names to the ARNs IAM matches', () => {
+    const refs = secretRefs('x', {
+      A_REF: 'ssm:/team/token',
+      B: 'ssm:relative-name',
+      C_REF: 'secretsmanager:prom/headers#h',
+      D: 'secretsmanager:arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
+      PLAIN: 'https://example.com',
+    });
+    expect(refs.map(secretResource)).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/team/token' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/relative-name' },
+      // Secrets Manager ARNs end in "-" and six random characters.
+      { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prom/headers-??????' },
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
+    ]);
+  });
+});
