@@ -1,0 +1,173 @@
+/**
+ * The Prometheus remote-write provider: translates a chunk of data into WriteRequests
+ * (`translate.ts`), encodes them (`writeRequest.ts`) and POSTs them with bounded concurrency.
+ *
+ * Each `send` attempts every request of the chunk that is not yet settled, once. When the handler
+ * retries a `retryable` chunk (same array), requests that were already accepted or rejected are
+ * not sent again: re-sending accepted samples would be out of order for a receiver without an
+ * out-of-order window, and rejected ones would only be rejected again.
+ */
+import type { MetricDatum, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
+import { createSecretResolver, type SecretResolver } from '../../../shared/secrets/secretResolver.ts';
+import { createRequestAuth, type AuthDeps } from './auth.ts';
+import type { PrometheusConfig } from './config.ts';
+import { createRemoteWriteClient, PROMETHEUS_REASONS } from './remoteWriteClient.ts';
+import { createTranslator, type TranslateResult } from './translate.ts';
+import { encodeWriteRequest } from './writeRequest.ts';
+
+export interface PrometheusProviderDeps {
+  /** Default: a resolver with its own per-container cache (SSM / Secrets Manager clients created on demand). */
+  secrets?: SecretResolver;
+  /** SigV4 credentials (default: the Lambda role via the SDK's default chain). */
+  credentials?: AuthDeps['credentials'];
+  /** SigV4 signing clock (tests). */
+  now?: AuthDeps['now'];
+  /** HTTP implementation (tests); default: global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** A settled request: accepted, or rejected for good. Undefined while it still needs sending. */
+type Settled = { status: 'success' } | Extract<SendResult, { status: 'failure' }>;
+
+interface ChunkState {
+  plan: TranslateResult;
+  settled: (Settled | undefined)[];
+  bodies: (Uint8Array | undefined)[];
+}
+
+/**
+ * Creates the provider; resolves secrets now (call it at cold start, e.g. with top-level await).
+ *
+ * @example
+ * export const handler = createConsumerHandler(await createPrometheusProvider(loadPrometheusConfig(process.env)));
+ */
+export async function createPrometheusProvider(config: PrometheusConfig, deps: PrometheusProviderDeps = {}): Promise<Provider> {
+  const auth = await createRequestAuth(config, {
+    secrets: deps.secrets ?? createSecretResolver(),
+    ...(deps.credentials === undefined ? {} : { credentials: deps.credentials }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+  const client = createRemoteWriteClient({
+    url: config.url,
+    timeoutMs: config.timeoutMs,
+    auth,
+    headers: config.headers,
+    ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+  });
+  const translator = createTranslator(config.translate);
+  const chunks = new WeakMap<readonly MetricDatum[], ChunkState>();
+
+  const stateOf = (data: readonly MetricDatum[], ctx: SendContext): ChunkState => {
+    let s = chunks.get(data);
+    if (s === undefined) {
+      const plan = translator.translate(data);
+      s = { plan, settled: new Array(plan.requests.length).fill(undefined), bodies: new Array(plan.requests.length).fill(undefined) };
+      chunks.set(data, s);
+      const { requests, series, samples, merged, skipped } = plan;
+      ctx.logger.debug('prometheus translate', { data: data.length, requests: requests.length, series, samples, merged, skipped });
+      const lost = Object.entries(skipped).filter(([reason]) => reason !== 'union_duplicate_set');
+      if (lost.length > 0) ctx.logger.warn('prometheus: data without samples were skipped', { skipped: Object.fromEntries(lost) });
+    }
+    return s;
+  };
+
+  const sendOne = async (s: ChunkState, i: number, ctx: SendContext, authRefreshed: { done: boolean }): Promise<SendResult> => {
+    const planned = s.plan.requests[i]!;
+    const body = (s.bodies[i] ??= encodeWriteRequest(planned.request));
+    let r = await client.post(body, ctx.signal);
+    if (r.status === 'failure' && r.reason === PROMETHEUS_REASONS.unauthorized && auth.refreshable) {
+      // The secret may have been rotated since this container cached it: fetch it again (once per send)
+      // and retry this request once with it.
+      if (!authRefreshed.done) {
+        authRefreshed.done = true;
+        ctx.logger.warn('prometheus: unauthorized, fetching the credentials again', { error: r.error.message });
+        auth.refresh();
+      }
+      r = await client.post(body, ctx.signal);
+    }
+    if (r.status === 'success') s.bodies[i] = undefined;
+    if (r.status === 'failure') {
+      s.bodies[i] = undefined;
+      ctx.logger.warn('prometheus: receiver rejected a request; its samples are dropped', {
+        reason: r.reason,
+        error: r.error.message,
+        series: planned.request.timeseries.length,
+        samples: planned.samples,
+      });
+    }
+    return r;
+  };
+
+  return {
+    name: 'prometheus',
+    maxBatchSize: config.batchSize,
+    async send(data, ctx) {
+      let s: ChunkState;
+      try {
+        s = stateOf(data, ctx);
+      } catch (err) {
+        // Translation is pure and should not throw; if it does, it is a bug, and retrying will not help.
+        const error = err instanceof Error ? err : new Error(String(err));
+        ctx.logger.error('prometheus: translation failed', { error });
+        return { status: 'failure', error, reason: 'prometheus_translate_error' };
+      }
+      const pending: SendResult[] = [];
+      const authRefreshed = { done: false };
+      // Chains: a request continuing a series split off the previous one goes after it, in order.
+      const chains: number[][] = [];
+      s.plan.requests.forEach((r, i) => {
+        if (r.continuesPrevious && chains.length > 0) chains[chains.length - 1]!.push(i);
+        else chains.push([i]);
+      });
+      await runBounded(chains, config.concurrency, async (chain) => {
+        for (const i of chain) {
+          if (s.settled[i] !== undefined) continue;
+          if (ctx.signal.aborted) {
+            pending.push({ status: 'retryable', error: new Error('deadline reached before the request was sent') });
+            return;
+          }
+          const r = await sendOne(s, i, ctx, authRefreshed);
+          if (r.status === 'retryable') {
+            pending.push(r);
+            return; // later parts of a split series must not overtake this one
+          }
+          s.settled[i] = r;
+        }
+      });
+      return outcome(s, pending);
+    },
+  };
+}
+
+function outcome(s: ChunkState, pending: SendResult[]): SendResult {
+  const n = s.plan.requests.length;
+  if (pending.length > 0) {
+    const unsent = s.settled.filter((x) => x === undefined).length;
+    let retryAfterMs: number | undefined;
+    for (const p of pending) if (p.status === 'retryable' && p.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, p.retryAfterMs);
+    const first = pending[0] as Extract<SendResult, { status: 'retryable' }>;
+    const error = new Error(`${unsent} of ${n} remote-write requests not delivered: ${first.error.message}`, { cause: first.error });
+    return retryAfterMs === undefined ? { status: 'retryable', error } : { status: 'retryable', error, retryAfterMs };
+  }
+  const rejected = s.settled.filter((x): x is Extract<Settled, { status: 'failure' }> => x?.status === 'failure');
+  if (rejected.length === 0) return { status: 'success' };
+  let samples = 0;
+  s.settled.forEach((x, i) => {
+    if (x?.status === 'failure') samples += s.plan.requests[i]!.samples;
+  });
+  const first = rejected[0]!;
+  return {
+    status: 'failure',
+    reason: first.reason,
+    error: new Error(`${rejected.length} of ${n} remote-write requests rejected (${samples} of ${s.plan.samples} samples): ${first.error.message}`, { cause: first.error }),
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function runBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,287 @@
+/**
+ * MetricDatum[] → remote-write requests. Pure and synchronous (the benchmark and the fuzz tests
+ * call it directly). Rules, documented in the README ("Prometheus naming" and "Ordering"):
+ *
+ * - number / array → one gauge series `<name>`; every element is an observation at the document's timestamp.
+ * - statistic set  → `<name>_sum`, `<name>_count`, `<name>_min`, `<name>_max` (Values/Counts are not sent).
+ * - several observations of one series at one millisecond → one sample, by the merge rule
+ *   (`auto`: sum for unit Count, last value otherwise; `_sum`/`_count` add, `_min`/`_max` keep the extreme).
+ * - labels sorted, samples of each series sorted by time, one sample per timestamp: a request is
+ *   never rejected for its own duplicates or ordering.
+ * - requests split at `maxSamplesPerRequest` samples / `maxRequestBytes` (protobuf, before snappy).
+ */
+import type { MetricDatum } from '../../../shared/consumer/types.ts';
+import type { EmfUnit } from '../../../shared/emf/constants.ts';
+import { DEFAULT_TRANSLATE_OPTIONS, type SourceLabel, type TranslateOptions } from './config.ts';
+import { assignLabelNames, compareStrings, convertValue, metricName, unitMapping, type UnitMapping } from './naming.ts';
+import { finishSamples, type Rule, type SeriesAcc } from './samples.ts';
+import { labelsBytes, splitRequests, type PlannedWriteRequest } from './splitRequests.ts';
+import type { Label, Sample } from './writeRequest.ts';
+
+export type { PlannedWriteRequest } from './splitRequests.ts';
+
+export interface TranslateResult {
+  requests: PlannedWriteRequest[];
+  series: number;
+  /** Samples in the requests (after merging). */
+  samples: number;
+  /** Observations folded into another sample of the same series and timestamp by the merge rule. */
+  merged: number;
+  /** Data not turned into samples, by reason (never silently). */
+  skipped: Record<string, number>;
+}
+
+type Kind = 'value' | 'sum' | 'count' | 'min' | 'max';
+
+interface Family {
+  names: Record<Kind, string>;
+  mapping: UnitMapping;
+  valueRule: Rule;
+}
+
+interface LabelContext {
+  plan: LabelPlanEntry[];
+  values: string[];
+  labelKey: string;
+}
+
+interface LabelPlanEntry {
+  name: string;
+  from: 'dim' | 'prop' | 'src';
+  key: string;
+}
+
+const CACHE_LIMIT = 50_000;
+
+/** A translator keeps name caches between calls; create one per provider (container). */
+export interface Translator {
+  readonly options: TranslateOptions;
+  translate(data: readonly MetricDatum[]): TranslateResult;
+}
+
+/**
+ * @example
+ * const t = createTranslator({ prefix: 'emf' });
+ * const { requests, merged } = t.translate(data); // requests[i].request → encodeWriteRequest
+ */
+export function createTranslator(partial: Partial<TranslateOptions> = {}): Translator {
+  const options: TranslateOptions = { ...DEFAULT_TRANSLATE_OPTIONS, ...partial };
+  const families = new Map<string, Map<string, Map<EmfUnit, Family>>>();
+  const labelPlans = new Map<string, LabelPlanEntry[]>();
+  const reserved = new Set<string>(['__name__', ...options.sourceLabels]);
+  const union = options.dimensionMode === 'union';
+  const propKeys = options.propertyLabels;
+  const srcLabels = options.sourceLabels.length > 0;
+
+  const family = (ns: string, name: string, unit: EmfUnit): Family => {
+    let byName = families.get(ns);
+    if (byName === undefined) {
+      if (families.size >= CACHE_LIMIT) families.clear();
+      byName = new Map();
+      families.set(ns, byName);
+    }
+    let byUnit = byName.get(name);
+    if (byUnit === undefined) {
+      if (byName.size >= CACHE_LIMIT) byName.clear();
+      byUnit = new Map();
+      byName.set(name, byUnit);
+    }
+    let f = byUnit.get(unit);
+    if (f !== undefined) return f;
+    const mapping = unitMapping(unit, options.unitBase);
+    const base = metricName({ prefix: options.prefix, namespace: options.namespaceInName ? ns : undefined, name, unitSuffix: mapping.suffix, nameCase: options.nameCase });
+    const valueRule: Rule = options.merge === 'auto' ? (unit === 'Count' ? 'sum' : 'last') : options.merge;
+    f = { names: { value: base, sum: `${base}_sum`, count: `${base}_count`, min: `${base}_min`, max: `${base}_max` }, mapping, valueRule };
+    byUnit.set(unit, f);
+    return f;
+  };
+
+  const labelPlan = (sig: string, dimKeys: string[], props: string[]): LabelPlanEntry[] => {
+    let plan = labelPlans.get(sig);
+    if (plan !== undefined) return plan;
+    const assigned = assignLabelNames([...dimKeys, ...props], reserved, options.nameCase);
+    const dimSet = new Set(dimKeys);
+    plan = assigned.map(([key, name]): LabelPlanEntry => ({ name, key, from: dimSet.has(key) ? 'dim' : 'prop' }));
+    for (const s of options.sourceLabels) plan.push({ name: s, key: s, from: 'src' });
+    plan.sort((a, b) => compareStrings(a.name, b.name));
+    if (labelPlans.size >= CACHE_LIMIT) labelPlans.clear();
+    labelPlans.set(sig, plan);
+    return plan;
+  };
+
+  const translate = (data: readonly MetricDatum[]): TranslateResult => {
+    // metric name → label key → series. Names and label keys are reused string objects, so their hashes are cached.
+    const series = new Map<string, Map<string, SeriesAcc>>();
+    const skipped: Record<string, number> = {};
+    const seenUnion = union ? new Set<string>() : undefined;
+    // The label set of the previous datum: consecutive data of one dimension set share it.
+    let ctx: LabelContext | undefined;
+    let ctxDims: object | undefined;
+    let ctxProps: object | undefined;
+    let ctxSource: object | undefined;
+    let ctxNs: string | undefined;
+
+    for (const d of data) {
+      const dims = union ? d.directiveDimensions : d.dimensions;
+      if (
+        ctx === undefined || dims !== ctxDims ||
+        (propKeys.length > 0 && d.properties !== ctxProps) ||
+        (srcLabels && (d.source !== ctxSource || d.namespace !== ctxNs))
+      ) {
+        ctx = labelContext(d, dims);
+        ctxDims = dims;
+        ctxProps = d.properties;
+        ctxSource = d.source;
+        ctxNs = d.namespace;
+      }
+
+      if (seenUnion !== undefined) {
+        // In union mode every dimension set of a directive yields the same series: keep the first copy only.
+        const k = `${d.source.logGroup}\u0000${d.source.logStream}\u0000${d.source.eventId}\u0000${d.timestamp}\u0000${d.namespace}\u0000${d.name}\u0000${ctx.labelKey}`;
+        if (seenUnion.has(k)) {
+          skipped.union_duplicate_set = (skipped.union_duplicate_set ?? 0) + 1;
+          continue;
+        }
+        seenUnion.add(k);
+      }
+
+      const f = family(d.namespace, d.name, d.unit);
+      const ts = Math.trunc(d.timestamp);
+      const v = d.value;
+      if (v.kind === 'values') {
+        if (v.values.length === 0) {
+          skipped.empty_values = (skipped.empty_values ?? 0) + 1;
+          continue;
+        }
+        const s = seriesFor(series, f.names.value, ctx, f.valueRule);
+        for (const x of v.values) push(s, ts, convertValue(x, f.mapping));
+      } else {
+        push(seriesFor(series, f.names.sum, ctx, 'sum'), ts, convertValue(v.sum, f.mapping));
+        push(seriesFor(series, f.names.count, ctx, 'sum'), ts, v.count);
+        push(seriesFor(series, f.names.min, ctx, 'min'), ts, convertValue(v.min, f.mapping));
+        push(seriesFor(series, f.names.max, ctx, 'max'), ts, convertValue(v.max, f.mapping));
+      }
+    }
+
+    let merged = 0;
+    let total = 0;
+    const finished: { labels: Label[]; samples: Sample[]; labelBytes: number }[] = [];
+    for (const byLabels of series.values()) {
+      for (const s of byLabels.values()) {
+        const samples = finishSamples(s);
+        merged += s.ts.length - samples.length;
+        total += samples.length;
+        finished.push({ labels: s.labels, samples, labelBytes: s.labelBytes });
+      }
+    }
+    return { requests: splitRequests(finished, options), series: finished.length, samples: total, merged, skipped };
+  };
+
+  /** Which keys become labels (this datum's dimensions, then allow-listed properties present on it) and their values. */
+  const labelContext = (d: MetricDatum, dims: Readonly<Record<string, string>>): LabelContext => {
+    let sig = '';
+    const dimKeys: string[] = [];
+    for (const k in dims) {
+      dimKeys.push(k);
+      sig += `${k}\u0000`;
+    }
+    let props: string[] = [];
+    if (propKeys.length > 0) {
+      props = propKeys.filter((k) => d.properties[k] !== undefined && !(k in dims));
+      sig += `\u0001${props.join('\u0000')}`;
+    }
+    const plan = labelPlan(sig, dimKeys, props);
+    // The canonical label-set key (label names sorted, empty values dropped), without __name__.
+    const values: string[] = [];
+    let labelKey = '';
+    for (const e of plan) {
+      const v = labelValue(e, d, dims);
+      values.push(v);
+      if (v !== '') labelKey += `${e.name}\u0000${v}\u0000`;
+    }
+    return { plan, values, labelKey };
+  };
+
+  return { options, translate };
+}
+
+function seriesFor(series: Map<string, Map<string, SeriesAcc>>, name: string, ctx: LabelContext, rule: Rule): SeriesAcc {
+  let byLabels = series.get(name);
+  if (byLabels === undefined) {
+    byLabels = new Map();
+    series.set(name, byLabels);
+  }
+  let s = byLabels.get(ctx.labelKey);
+  if (s === undefined) {
+    const labels = buildLabels(name, ctx.plan, ctx.values);
+    // Two EMF metrics can share a Prometheus name (Count and None units, namespaces differing in case): the first rule wins.
+    s = { labels, ts: [], vals: [], rule, ordered: true, labelBytes: labelsBytes(labels) };
+    byLabels.set(ctx.labelKey, s);
+  }
+  return s;
+}
+
+function push(s: SeriesAcc, ts: number, value: number): void {
+  const n = s.ts.length;
+  if (n > 0 && ts < s.ts[n - 1]!) s.ordered = false;
+  s.ts.push(ts);
+  s.vals.push(value);
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Label values must be valid UTF-8: a lone surrogate (possible from a JSON `\ud800` escape) becomes U+FFFD. */
+function wellFormed(v: string): string {
+  return SURROGATE.test(v) ? v.replace(LONE_SURROGATE, '\uFFFD') : v;
+}
+
+function labelValue(e: LabelPlanEntry, d: MetricDatum, dims: Readonly<Record<string, string>>): string {
+  if (e.from === 'dim') {
+    const v = dims[e.key];
+    return typeof v === 'string' ? wellFormed(v) : v === undefined || v === null ? '' : String(v);
+  }
+  if (e.from === 'prop') {
+    const v = d.properties[e.key];
+    return typeof v === 'string' ? wellFormed(v) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+  }
+  switch (e.key as SourceLabel) {
+    case 'namespace': return wellFormed(d.namespace);
+    case 'account': return d.source.account;
+    case 'region': return d.source.region;
+    case 'log_group': return d.source.logGroup;
+    case 'log_stream': return d.source.logStream;
+  }
+}
+
+function buildLabels(name: string, plan: LabelPlanEntry[], values: string[]): Label[] {
+  const labels: Label[] = [];
+  let nameAdded = false;
+  for (let i = 0; i < plan.length; i++) {
+    const v = values[i]!;
+    if (v === '') continue; // Prometheus rejects empty label values: an empty value means "no label".
+    const ln = plan[i]!.name;
+    if (!nameAdded && compareStrings('__name__', ln) < 0) {
+      labels.push({ name: '__name__', value: name });
+      nameAdded = true;
+    }
+    labels.push({ name: ln, value: v });
+  }
+  if (!nameAdded) labels.push({ name: '__name__', value: name });
+  return labels;
+}
+
+const translators = new WeakMap<object, Translator>();
+
+/**
+ * Pure translation with the given options (defaults for the rest). Reuses a cached translator
+ * per options object, so calling it in a loop with the same options keeps the name caches warm.
+ */
+export function toWriteRequests(data: readonly MetricDatum[], options: Partial<TranslateOptions> = DEFAULT_TRANSLATE_OPTIONS): TranslateResult {
+  let t = translators.get(options);
+  if (t === undefined) {
+    t = createTranslator(options);
+    translators.set(options, t);
+  }
+  return t.translate(data);
+}
