@@ -20,6 +20,7 @@ export interface DecodeIssues {
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Data share these maps (a datum's maps are read-only by contract): no copy per datum. */
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
 
 interface Directive {
@@ -38,9 +39,8 @@ interface Directive {
  * // → [{ namespace:'N', name:'m', unit:'None', storageResolution:60, dimensions:{A:'x'}, value:{kind:'values', values:[2]}, … }]
  */
 export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: number, issues: DecodeIssues): MetricDatum[] {
-  const where = `logGroup=${source.logGroup} eventId=${source.eventId}`;
-  const drop = (reason: DropReason, message: string, n = 1) => issues.dropped.add(reason, `${message} (${where})`, n);
-  const warn = (reason: WarningReason, message: string, n = 1) => issues.warnings.add(reason, `${message} (${where})`, n);
+  const drop = (reason: DropReason, message: string) => report(issues.dropped, source, reason, message);
+  const warn = (reason: WarningReason, message: string) => report(issues.warnings, source, reason, message);
 
   if (!isObject(doc) || !isObject(doc._aws) || !Array.isArray(doc._aws.CloudWatchMetrics)) {
     drop('document_shape_invalid', 'EMF document must be an object whose "_aws.CloudWatchMetrics" is an array');
@@ -52,9 +52,10 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
   if (typeof rawTimestamp === 'number' && Number.isFinite(rawTimestamp)) timestamp = rawTimestamp;
   else warn('document_timestamp_invalid', `"_aws.Timestamp" is ${JSON.stringify(rawTimestamp) ?? 'absent'}; using the log event timestamp`);
 
+  const rawDirectives = (doc._aws as Json).CloudWatchMetrics as unknown[];
   const directives: Directive[] = [];
-  for (const [i, raw] of ((doc._aws as Json).CloudWatchMetrics as unknown[]).entries()) {
-    const d = readDirective(raw, i, drop);
+  for (let i = 0; i < rawDirectives.length; i++) {
+    const d = readDirective(rawDirectives[i], i, drop);
     if (d) directives.push(d);
   }
   // A member named by any metric definition is a metric value, never a property.
@@ -65,9 +66,17 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
   for (const d of directives) {
     const directiveDimensions = unionDimensions(root, d.sets);
     for (const set of d.sets) {
-      const invalid = set.find((k) => typeof root[k] !== 'string' || root[k] === '');
-      const dimensions = invalid === undefined ? Object.freeze(Object.fromEntries(set.map((k) => [k, root[k] as string]))) : EMPTY;
-      const properties = propertiesOf(root, metricMembers, invalid === undefined ? set : []);
+      let invalid: string | undefined;
+      const dimensions: Record<string, string> = {};
+      for (const k of set) {
+        const v = root[k];
+        if (typeof v !== 'string' || v === '') {
+          invalid = k;
+          break;
+        }
+        dimensions[k] = v;
+      }
+      const properties = propertiesOf(root, metricMembers, invalid === undefined ? set : NO_KEYS);
       for (const def of d.definitions) {
         if (!isObject(def) || typeof def.Name !== 'string' || def.Name === '') {
           drop('metric_definition_invalid', `metric definition ${JSON.stringify(def)} in namespace "${d.namespace}" has no non-empty string "Name"`);
@@ -93,7 +102,7 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
           storageResolution: resolutionOf(def, name, warn),
           timestamp,
           value: value.value,
-          dimensions,
+          dimensions: invalid === undefined ? dimensions : EMPTY,
           directiveDimensions,
           properties,
           source,
@@ -102,6 +111,13 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
     }
   }
   return data;
+}
+
+const NO_KEYS: readonly string[] = [];
+
+/** Reporting is the rare path: its context string is built only when something is reported. */
+function report(tally: Tally, source: DatumSource, reason: string, message: string): void {
+  tally.add(reason, `${message} (logGroup=${source.logGroup} eventId=${source.eventId})`);
 }
 
 function readDirective(raw: unknown, i: number, drop: (r: DropReason, m: string, n?: number) => void): Directive | undefined {
@@ -127,16 +143,16 @@ function readDirective(raw: unknown, i: number, drop: (r: DropReason, m: string,
 function unionDimensions(root: Json, sets: readonly string[][]): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const set of sets) for (const k of set) if (typeof root[k] === 'string' && root[k] !== '') out[k] = root[k] as string;
-  return Object.freeze(out);
+  return out;
 }
 
 function propertiesOf(root: Json, metricMembers: ReadonlySet<string>, dimensionKeys: readonly string[]): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(root)) {
-    if (k === '_aws' || metricMembers.has(k) || dimensionKeys.includes(k)) continue;
-    out[k] = v;
+  for (const k in root) {
+    if (k === '_aws' || metricMembers.has(k) || dimensionKeys.includes(k) || !Object.hasOwn(root, k)) continue;
+    out[k] = root[k];
   }
-  return Object.freeze(out);
+  return out;
 }
 
 function unitOf(def: Json, name: string, warn: (r: WarningReason, m: string) => void): EmfUnit {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { generateFixtureLines } from '../fixtures/generate.ts';
 import { buildBatches } from './corpus.ts';
 import { benchForwarder } from './forwarder.ts';
+import { benchPrometheus, consumerRecords, type ConsumerBench } from './consumers.ts';
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
@@ -21,6 +22,13 @@ async function main(): Promise<void> {
   for (const compression of ['none', 'gzip'] as const) {
     const f = benchForwarder(batches, compression);
     rows.push(`| forwarder, RECORD_COMPRESSION=${compression} (${fmt(f.events)} events, ${fmt(f.documents)} documents) | ${fmt(f.eventsPerSecond)} events/s, ${fmt(f.decompressedMBps, 1)} MB/s decompressed | ${fmt(f.candidateMs, 1)} | ${fmt(f.lowerBoundMs, 1)} | ${fmt(f.ratio, 2)}× | ≤ 1.3× |`);
+  }
+
+  const consumerRow = (b: ConsumerBench) =>
+    `| ${b.name}, records ${b.compression} (${fmt(b.data)} data → ${fmt(b.units)} ${b.unitName}) | ${fmt(b.unitsPerSecond)} ${b.unitName}/s | ${fmt(b.candidateMs, 1)} | ${fmt(b.lowerBoundMs, 1)} | ${fmt(b.ratio, 2)}× | ≤ 2× |`;
+  for (const compression of ['none', 'gzip'] as const) {
+    const records = consumerRecords(batches, compression);
+    rows.push(consumerRow(benchPrometheus(records, compression)));
   }
 
   // Peak RSS on the largest batch, in a child process of its own.
