@@ -46,7 +46,8 @@ export function parsePlatformLine(message: string): PlatformLine | undefined {
 
 function parseTextReport(line: string): PlatformLine {
   const requestId = /^REPORT RequestId: ([^\s]+)/.exec(line)?.[1] ?? '';
-  const durationMs = num(/(?:^|\t|\s)Duration: ([\d.]+) ms/, line.replace(/(Billed|Init|Restore) Duration/g, '$1_Duration'));
+  // The tab matters: "Billed Duration", "Init Duration" and "Restore Duration" have a word before "Duration".
+  const durationMs = num(/\tDuration: ([\d.]+) ms/, line);
   const billedDurationMs = num(/Billed Duration: ([\d.]+) ms/, line);
   const memorySizeMB = num(/Memory Size: (\d+) MB/, line);
   const maxMemoryUsedMB = num(/Max Memory Used: (\d+) MB/, line);
@@ -133,8 +134,8 @@ const TIMEOUT_ONLY: readonly Metric[] = [['Timeouts', 'Count']];
 
 /** The `CloudWatchMetrics` text for one shape of document; a handful of shapes exist, so they are built once. */
 const directiveCache = new Map<string, string>();
-function directive(namespace: string, dimKey: string, metrics: readonly Metric[]): string {
-  const key = `${namespace}\u0000${dimKey}\u0000${metrics.map((m) => m[0]).join(',')}`;
+function directive(namespace: string, dimKey: string, shape: string, metrics: readonly Metric[]): string {
+  const key = `${namespace}\u0000${dimKey}\u0000${shape}`;
   let text = directiveCache.get(key);
   if (text === undefined) {
     text = JSON.stringify([{ Namespace: namespace, Dimensions: [[dimKey]], Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })) }]);
@@ -154,23 +155,20 @@ export function platformDocument(line: { kind: 'report'; report: PlatformReport;
   const head = `{"_aws":{"Timestamp":${Math.trunc(opts.timestamp)},"CloudWatchMetrics":`;
   const dim = `,"${dimKey}":${JSON.stringify(fn ?? opts.logGroup)}`;
   if (line.kind === 'timeout') {
-    return `${head}${directive(opts.namespace, dimKey, TIMEOUT_ONLY)}}${dim},"RequestId":${JSON.stringify(line.requestId)},"Status":"timeout","Timeouts":1}`;
+    return `${head}${directive(opts.namespace, dimKey, 'timeout', TIMEOUT_ONLY)}}${dim},"RequestId":${JSON.stringify(line.requestId)},"Status":"timeout","Timeouts":1}`;
   }
   const r = line.report;
   const timedOut = line.timedOut || r.status === 'timeout';
-  const metrics: Metric[] = [...REPORT_METRICS];
+  const init = r.initDurationMs !== undefined;
+  const restore = r.restoreDurationMs !== undefined;
+  const shape = init ? (restore ? 'init+restore' : 'init') : restore ? 'restore' : 'report';
+  const metrics = shape === 'report' ? REPORT_METRICS : [...REPORT_METRICS, ...(init ? [INIT] : []), ...(restore ? [RESTORE] : [])];
   let extra = '';
-  if (r.initDurationMs !== undefined) {
-    metrics.push(INIT);
-    extra += `,"InitDuration":${r.initDurationMs}`;
-  }
-  if (r.restoreDurationMs !== undefined) {
-    metrics.push(RESTORE);
-    extra += `,"RestoreDuration":${r.restoreDurationMs}`;
-  }
+  if (init) extra += `,"InitDuration":${r.initDurationMs}`;
+  if (restore) extra += `,"RestoreDuration":${r.restoreDurationMs}`;
   const cold = r.initDurationMs !== undefined || r.restoreDurationMs !== undefined ? 1 : 0;
   const errors = r.status === 'error' || r.status === 'failure' ? 1 : 0;
-  return `${head}${directive(opts.namespace, dimKey, metrics)}}${dim},"RequestId":${JSON.stringify(r.requestId)},"Status":"${timedOut ? 'timeout' : r.status}"` +
+  return `${head}${directive(opts.namespace, dimKey, shape, metrics)}}${dim},"RequestId":${JSON.stringify(r.requestId)},"Status":"${timedOut ? 'timeout' : r.status}"` +
     (r.errorType !== undefined ? `,"ErrorType":${JSON.stringify(r.errorType)}` : '') +
     `,"Invocations":1,"Duration":${r.durationMs},"BilledDuration":${r.billedDurationMs},"MemorySize":${r.memorySizeMB},"MaxMemoryUsed":${r.maxMemoryUsedMB}` +
     `,"ColdStart":${cold},"Errors":${errors},"Timeouts":${timedOut ? 1 : 0}${extra}}`;

@@ -10,19 +10,23 @@ import type { RecordCompression } from '../../shared/record/format.ts';
 import type { BenchBatch } from './corpus.ts';
 import { compare, type Comparison } from './measure.ts';
 
-export interface ForwarderBench extends Comparison {
+export interface ForwarderOptions {
   compression: RecordCompression;
+  platformMetrics: boolean;
+}
+
+export interface ForwarderBench extends Comparison, ForwarderOptions {
   events: number;
   eventsPerSecond: number;
   decompressedMBps: number;
   documents: number;
 }
 
-export function forwarderOnce(batches: readonly BenchBatch[], compression: RecordCompression): number {
+export function forwarderOnce(batches: readonly BenchBatch[], { compression, platformMetrics }: ForwarderOptions): number {
   let docs = 0;
   for (const b of batches) {
     const p = decodeSubscriptionEvent(b.event, 64 << 20);
-    const x = extractDocuments(p.logGroup, p.logEvents, { platformMetrics: true, platformNamespace: 'EmfFanout/Lambda' });
+    const x = extractDocuments(p.logGroup, p.logEvents, { platformMetrics, platformNamespace: 'EmfFanout/Lambda' });
     const packed = packDocuments({ owner: p.owner, region: 'eu-west-1', logGroup: p.logGroup, logStream: p.logStream }, x.documents, {
       compression, targetBytes: 262_144, maxRecordBytes: 1_048_576,
     });
@@ -43,15 +47,15 @@ export function lowerBoundOnce(batches: readonly BenchBatch[]): number {
   return n;
 }
 
-export function benchForwarder(batches: readonly BenchBatch[], compression: RecordCompression): ForwarderBench {
+export function benchForwarder(batches: readonly BenchBatch[], opts: ForwarderOptions): ForwarderBench {
   const events = batches.reduce((n, b) => n + b.events, 0);
   const bytes = batches.reduce((n, b) => n + b.decompressedBytes, 0);
-  const documents = forwarderOnce(batches, compression);
+  const documents = forwarderOnce(batches, opts);
   const expected = lowerBoundOnce(batches);
   if (documents < expected) throw new Error(`forwarder forwarded ${documents} documents, fewer than the ${expected} EMF documents of the corpus`);
-  const c = compare(() => void forwarderOnce(batches, compression), () => void lowerBoundOnce(batches));
+  const c = compare(() => void forwarderOnce(batches, opts), () => void lowerBoundOnce(batches));
   return {
-    ...c, compression, events, documents,
+    ...c, ...opts, events, documents,
     eventsPerSecond: events / (c.candidateMs / 1000),
     decompressedMBps: bytes / 1e6 / (c.candidateMs / 1000),
   };

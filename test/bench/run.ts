@@ -19,9 +19,14 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   rows.push('| stage | throughput | candidate ms | lower bound ms | ratio | target |', '|---|---|---|---|---|---|');
 
-  for (const compression of ['none', 'gzip'] as const) {
-    const f = benchForwarder(batches, compression);
-    rows.push(`| forwarder, RECORD_COMPRESSION=${compression} (${fmt(f.events)} events, ${fmt(f.documents)} documents) | ${fmt(f.eventsPerSecond)} events/s, ${fmt(f.decompressedMBps, 1)} MB/s decompressed | ${fmt(f.candidateMs, 1)} | ${fmt(f.lowerBoundMs, 1)} | ${fmt(f.ratio, 2)}× | ≤ 1.3× |`);
+  const forwarderCases = [
+    { compression: 'gzip', platformMetrics: true },
+    { compression: 'none', platformMetrics: true },
+    { compression: 'none', platformMetrics: false },
+  ] as const;
+  for (const opts of forwarderCases) {
+    const f = benchForwarder(batches, opts);
+    rows.push(`| forwarder, RECORD_COMPRESSION=${opts.compression}, PLATFORM_METRICS=${opts.platformMetrics} (${fmt(f.events)} events, ${fmt(f.documents)} documents) | ${fmt(f.eventsPerSecond)} events/s, ${fmt(f.decompressedMBps, 1)} MB/s decompressed | ${fmt(f.candidateMs, 1)} | ${fmt(f.lowerBoundMs, 1)} | ${fmt(f.ratio, 2)}× | ≤ 1.3× |`);
   }
 
   const consumerRow = (b: ConsumerBench) =>

@@ -1,0 +1,54 @@
+/**
+ * StatsD consumer throughput without network: Kinesis event records → decode → translate →
+ * the exact datagram bytes `send` would write (lines packed into datagrams, `Buffer.from` as
+ * hot-shots does before the socket write), chunked as the handler chunks (STATSD_MAX_BATCH_SIZE).
+ * Compared, like Prometheus, with the lower bound base64 decode (+ gunzip) + JSON.parse of the
+ * same records (`recordsLowerBound`). Target ≤ 2×.
+ */
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { StatsdProvider } from '../../functions/consumers/statsd/StatsdProvider.ts';
+import { loadStatsdConfig } from '../../functions/consumers/statsd/config.ts';
+import type { RecordCompression } from '../../shared/record/format.ts';
+import { Tally } from '../../shared/tally.ts';
+import { decodeAll, recordsLowerBound, type ConsumerBench } from './consumers.ts';
+import { compare } from './measure.ts';
+
+/** One pass; returns the number of lines, datagrams and bytes it produced. */
+export function statsdOnce(records: readonly KinesisStreamRecord[], provider: StatsdProvider, chunk: number): { lines: number; datagrams: number; bytes: number } {
+  const notes = new Tally();
+  let lines = 0;
+  let datagrams = 0;
+  let bytes = 0;
+  const data = decodeAll(records);
+  for (let i = 0; i < data.length; i += chunk) {
+    for (const d of provider.datagramsOf(data.slice(i, i + chunk), notes)) {
+      const buf = Buffer.from(d);
+      bytes += buf.length;
+      datagrams++;
+      // Lines = separators + 1; counting them is part of the measured work but allocates nothing.
+      lines++;
+      for (let j = buf.indexOf(10); j >= 0; j = buf.indexOf(10, j + 1)) lines++;
+    }
+  }
+  return { lines, datagrams, bytes };
+}
+
+/**
+ * DogStatsD style with the defaults (what the Datadog Lambda extension gets), `env` to vary it.
+ *
+ * @example
+ * const s = benchStatsd(consumerRecords(batches, 'gzip'), 'gzip');
+ * // s.ratio is the candidate's time over the lower bound's, measured interleaved in the same run
+ */
+export function benchStatsd(records: readonly KinesisStreamRecord[], compression: RecordCompression, env: Record<string, string> = {}): ConsumerBench {
+  const config = loadStatsdConfig(env);
+  const provider = new StatsdProvider(config);
+  let lines = 0;
+  const run = (): void => {
+    lines = statsdOnce(records, provider, config.maxBatchSize).lines;
+  };
+  run();
+  const data = decodeAll(records).length;
+  const c = compare(run, () => void recordsLowerBound(records));
+  return { ...c, name: `statsd (${config.serialise.style})`, compression, data, units: lines, unitName: 'lines', unitsPerSecond: lines / (c.candidateMs / 1000) };
+}
