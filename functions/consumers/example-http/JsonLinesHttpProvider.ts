@@ -6,6 +6,7 @@
  */
 import { resultFromHttpStatus, resultFromNetworkError } from '../../../shared/consumer/http.ts';
 import type { MetricDatum, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
+import { createSecretResolver, type SecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import type { ExampleHttpConfig } from './config.ts';
 
 /** One line per datum, each ending in `\n`: what the receiver gets. */
@@ -23,13 +24,17 @@ export class JsonLinesHttpProvider implements Provider {
   readonly name = 'example-http';
   readonly maxBatchSize: number;
 
-  constructor(private readonly config: ExampleHttpConfig) {
+  /** `authorization`: the resolved value of `config.authorizationRef` (see `createExampleHttpProvider`). */
+  constructor(
+    private readonly config: ExampleHttpConfig,
+    private readonly authorization?: string,
+  ) {
     this.maxBatchSize = config.maxBatchSize;
   }
 
   async send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult> {
     const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
-    if (this.config.authorization !== undefined) headers.authorization = this.config.authorization;
+    if (this.authorization !== undefined) headers.authorization = this.authorization;
     try {
       const res = await fetch(this.config.url, {
         method: 'POST',
@@ -44,4 +49,10 @@ export class JsonLinesHttpProvider implements Provider {
       return resultFromNetworkError(err);
     }
   }
+}
+
+/** Resolves the secret reference once per container (cold start), then builds the provider. */
+export async function createExampleHttpProvider(config: ExampleHttpConfig, secrets: SecretResolver = createSecretResolver()): Promise<JsonLinesHttpProvider> {
+  const authorization = config.authorizationRef === undefined ? undefined : await secrets.resolve(config.authorizationRef);
+  return new JsonLinesHttpProvider(config, authorization);
 }

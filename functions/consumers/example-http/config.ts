@@ -4,6 +4,7 @@
  */
 import { optionalInt, optionalString, requireString, type Env } from '../../../shared/config/env.ts';
 import { ConfigError } from '../../../shared/errors.ts';
+import { parseSecretRef, type SecretRef } from '../../../shared/secrets/secretRef.ts';
 
 export interface ExampleHttpConfig {
   /** `EXAMPLE_HTTP_URL`: where the lines are POSTed (http or https). */
@@ -12,8 +13,11 @@ export interface ExampleHttpConfig {
   maxBatchSize: number;
   /** `EXAMPLE_HTTP_TIMEOUT_MS`: per-request timeout, on top of the invocation deadline. @default 10000 */
   timeoutMs: number;
-  /** `EXAMPLE_HTTP_AUTHORIZATION`: sent as the `Authorization` header when set. */
-  authorization?: string;
+  /**
+   * `EXAMPLE_HTTP_AUTHORIZATION_REF`: a secret reference (`ssm:/path`, `secretsmanager:name[#key]`) whose value
+   * is sent as the `Authorization` header. Never the value itself: secrets are given by reference.
+   */
+  authorizationRef?: SecretRef;
 }
 
 /**
@@ -32,11 +36,11 @@ export function loadConfig(env: Env): ExampleHttpConfig {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ConfigError('EXAMPLE_HTTP_URL', `must be an http or https URL, got "${url}"`);
   }
-  const authorization = optionalString(env, 'EXAMPLE_HTTP_AUTHORIZATION');
+  const ref = optionalString(env, 'EXAMPLE_HTTP_AUTHORIZATION_REF');
   return Object.freeze({
     url: parsed.toString(),
     maxBatchSize: optionalInt(env, 'EXAMPLE_HTTP_MAX_BATCH_SIZE', 500, { min: 1, max: 100_000 }),
     timeoutMs: optionalInt(env, 'EXAMPLE_HTTP_TIMEOUT_MS', 10_000, { min: 1, max: 900_000 }),
-    ...(authorization !== undefined ? { authorization } : {}),
+    ...(ref !== undefined ? { authorizationRef: parseSecretRef(ref, 'EXAMPLE_HTTP_AUTHORIZATION_REF') } : {}),
   });
 }

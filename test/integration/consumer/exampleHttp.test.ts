@@ -2,8 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { JsonLinesHttpProvider } from '../../../functions/consumers/example-http/JsonLinesHttpProvider.ts';
+import { createExampleHttpProvider, JsonLinesHttpProvider } from '../../../functions/consumers/example-http/JsonLinesHttpProvider.ts';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfig } from '../../../functions/consumers/example-http/config.ts';
+import { createSecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
 import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
 import { datumKey } from '../../../shared/consumer/testing/contractBatch.ts';
@@ -39,7 +42,11 @@ const event = (): KinesisStreamEvent =>
 
 async function invoke(env: Record<string, string>, remainingMs = 30_000, safetyMarginMs?: number) {
   let summary: ConsumerSummary | undefined;
-  const handler = createConsumerHandler(new JsonLinesHttpProvider(loadConfig({ EXAMPLE_HTTP_URL: receiver.url, ...env })), {
+  const ssm = mockClient(SSMClient);
+  ssm.on(GetParameterCommand, { Name: '/example/auth', WithDecryption: true }).resolves({ Parameter: { Value: 'Bearer s3cret' } });
+  const provider = await createExampleHttpProvider(loadConfig({ EXAMPLE_HTTP_URL: receiver.url, ...env }), createSecretResolver({ ssm: new SSMClient({ region: 'eu-west-1' }) }));
+  ssm.restore();
+  const handler = createConsumerHandler(provider, {
     env: {},
     logger: createMemoryLogger(),
     retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5 },
@@ -53,7 +60,7 @@ async function invoke(env: Record<string, string>, remainingMs = 30_000, safetyM
 
 describe('JsonLinesHttpProvider against a real HTTP server', () => {
   it('200: posts one JSON line per datum as application/x-ndjson', async () => {
-    const { response, summary } = await invoke({ EXAMPLE_HTTP_AUTHORIZATION: 'Bearer s3cret' });
+    const { response, summary } = await invoke({ EXAMPLE_HTTP_AUTHORIZATION_REF: 'ssm:/example/auth' });
     expect(response.batchItemFailures).toEqual([]);
     expect(summary.delivered).toBe(2);
     expect(receiver.requests).toHaveLength(1);

@@ -35,12 +35,15 @@ describe('example-http loadConfig', () => {
     expect(() => loadConfig({ EXAMPLE_HTTP_URL: url })).toThrow(ConfigError);
   });
   it('reads the optional settings', () => {
-    expect(loadConfig({ EXAMPLE_HTTP_URL: 'https://m.example.com/in', EXAMPLE_HTTP_MAX_BATCH_SIZE: '50', EXAMPLE_HTTP_TIMEOUT_MS: '2000', EXAMPLE_HTTP_AUTHORIZATION: 'Bearer x' })).toEqual({
+    expect(loadConfig({ EXAMPLE_HTTP_URL: 'https://m.example.com/in', EXAMPLE_HTTP_MAX_BATCH_SIZE: '50', EXAMPLE_HTTP_TIMEOUT_MS: '2000', EXAMPLE_HTTP_AUTHORIZATION_REF: 'ssm:/example/auth' })).toEqual({
       url: 'https://m.example.com/in',
       maxBatchSize: 50,
       timeoutMs: 2_000,
-      authorization: 'Bearer x',
+      authorizationRef: { source: 'ssm', name: '/example/auth', text: 'ssm:/example/auth' },
     });
+  });
+  it('takes the authorization only by reference: a pasted value fails at cold start', () => {
+    expect(() => loadConfig({ EXAMPLE_HTTP_URL: 'http://h/', EXAMPLE_HTTP_AUTHORIZATION_REF: 'Bearer s3cret' })).toThrow('EXAMPLE_HTTP_AUTHORIZATION_REF');
   });
   it('rejects EXAMPLE_HTTP_MAX_BATCH_SIZE=0', () => {
     expect(() => loadConfig({ EXAMPLE_HTTP_URL: 'http://h/', EXAMPLE_HTTP_MAX_BATCH_SIZE: '0' })).toThrow('EXAMPLE_HTTP_MAX_BATCH_SIZE');
