@@ -4,7 +4,7 @@
  * remote-write receiver and an out-of-order window. Never the Debian service on :9090.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +156,9 @@ async function startOnce(opts: StartPrometheusOptions): Promise<PrometheusServer
     stop,
     async pause() {
       process.kill(-child.pid!, 'SIGSTOP');
+      // SIGSTOP is asynchronous: on a loaded machine a Prometheus thread can still answer a request after
+      // kill() returns. Wait until the kernel reports every thread stopped (state T) before the fault counts.
+      await waitStopped(child.pid!);
       return async () => {
         process.kill(-child.pid!, 'SIGCONT');
       };
@@ -171,4 +174,22 @@ async function startOnce(opts: StartPrometheusOptions): Promise<PrometheusServer
       }));
     },
   };
+}
+
+/** Resolves once every thread of `pid` is in state T (stopped), per /proc/<pid>/task/<tid>/stat. */
+async function waitStopped(pid: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    const tids = readdirSync(`/proc/${pid}/task`);
+    const states = tids.map((t) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      } catch {
+        return 'T'; // the thread is gone
+      }
+    });
+    if (states.every((st) => st === 'T' || st === 't')) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`prometheus (pid ${pid}) did not stop after SIGSTOP`);
 }
