@@ -1,0 +1,172 @@
+/**
+ * `npm start`: the whole pipeline on one machine, with no AWS account and no configuration.
+ * See `cli.ts` for the options and `pipeline.ts` for what runs. The data goes to stdout; progress,
+ * the handlers' warnings and the summary go to stderr. Exit code 0 when nothing was lost, 1 when
+ * something was (the summary names it), 2 on bad usage or configuration.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import type { Env } from '../../shared/config/env.ts';
+import { EmfFanoutError } from '../../shared/errors.ts';
+import { createLogger, parseLogLevel } from '../../shared/log/logger.ts';
+import { parseCli, USAGE, UsageError, type CliOptions } from './cli.ts';
+import { rebaseEvents } from './input/rebase.ts';
+import { readInput } from './input/readInput.ts';
+import { loadSample } from './input/sample.ts';
+import type { InputEvent } from './input/types.ts';
+import type { KinesisHandler } from './esm.ts';
+import { runLocalPipeline, type LocalProvider, type Progress } from './pipeline.ts';
+import { createLocalProviders } from './providers.ts';
+import { exitCodeOf, renderSummary, type InputStats, type RunSummary } from './summary.ts';
+
+/** Where `runMain` reads and writes; the real process in `npm start`, buffers in tests. */
+export interface MainIo {
+  env: Env;
+  stdin: Readable;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Aborted on the first Ctrl-C/SIGTERM (finish what was read) and on the second (stop now). */
+  interrupt?: { stopInput: AbortSignal; abort: AbortSignal };
+  /** Progress interval (tests shorten it). @default 2000 */
+  progressIntervalMs?: number;
+  /** Receives the run's account before it is printed (tests, wrappers). */
+  onSummary?: (summary: RunSummary) => void;
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+function defaultLogStream(): string {
+  return `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
+}
+
+/** The input's events: the bundled sample, a file, or standard input (streamed unless `--rebase`). */
+async function openInput(cli: CliOptions, io: MainIo, stats: InputStats): Promise<AsyncIterable<InputEvent> | Iterable<InputEvent>> {
+  if (cli.input === undefined) return loadSample(Date.now());
+  let stream: Readable = io.stdin;
+  if (cli.input !== '-') {
+    try {
+      if (!statSync(cli.input).isFile()) throw new UsageError(`INPUT ${cli.input} is not a file`);
+    } catch (err) {
+      throw err instanceof UsageError ? err : new UsageError(`cannot read INPUT ${cli.input}: ${(err as Error).message}`);
+    }
+    stream = createReadStream(cli.input);
+  }
+  const events = readInput(stream, {
+    format: cli.format,
+    defaults: { logGroup: cli.logGroup, logStream: cli.logStream ?? defaultLogStream(), now: Date.now },
+    onIssue: (issue) => {
+      stats.issues[issue.reason] = (stats.issues[issue.reason] ?? 0) + 1;
+      stats.examples[issue.reason] ??= issue.detail;
+    },
+    onBlankLine: () => void stats.blankLines++,
+  });
+  if (!cli.rebase) return events;
+  const all: InputEvent[] = [];
+  for await (const e of events) all.push(e);
+  return rebaseEvents(all, Date.now());
+}
+
+/** `--handler FILE`: a module exporting a Kinesis `handler`, run as its own consumer. */
+async function loadHandlers(files: readonly string[], taken: Set<string>): Promise<LocalProvider[]> {
+  const out: LocalProvider[] = [];
+  for (const file of files) {
+    const path = resolve(file);
+    const mod = (await import(pathToFileURL(path).href)) as { handler?: unknown };
+    if (typeof mod.handler !== 'function') throw new UsageError(`--handler ${file} does not export a function named "handler"`);
+    let name = basename(path).replace(/\.[cm]?[jt]s$/, '') === 'handler' ? basename(dirname(path)) : basename(path).replace(/\.[cm]?[jt]s$/, '');
+    while (taken.has(name)) name = `${name}'`;
+    taken.add(name);
+    out.push({ name, handler: mod.handler as KinesisHandler });
+  }
+  return out;
+}
+
+function renderProgress(p: Progress): string {
+  const consumers = p.providers.map((c) => `${c.name} ${n(c.delivered)} data points/${n(c.recordsProcessed)} records`).join(' · ');
+  return `… ${p.phase}: ${n(p.logEvents)} log events read · ${n(p.forwardedDocuments)} documents forwarded in ${n(p.records)} records · ${consumers}\n`;
+}
+
+/** Runs `npm start` with `argv` (without node and the script) and returns the exit code. */
+export async function runMain(argv: readonly string[], io: MainIo): Promise<number> {
+  let cli: CliOptions;
+  try {
+    cli = parseCli(argv);
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (cli.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const input: InputStats = { logEvents: 0, blankLines: 0, issues: {}, examples: {} };
+  const logger = createLogger({ level: parseLogLevel(io.env.LOG_LEVEL ?? 'warn'), write: (line) => io.stderr(`${line}\n`) });
+  try {
+    const providers = await createLocalProviders(io.env, { console: cli.console, quiet: cli.quiet, write: io.stdout });
+    providers.push(...(await loadHandlers(cli.handlers, new Set(providers.map((p) => p.name)))));
+    if (providers.length === 0) throw new UsageError('no provider to run: --no-console and no PROM_RW_URL, STATSD_HOST, EXAMPLE_HTTP_URL or --handler');
+    io.stderr(`emf-fanout local: ${cli.input === undefined ? 'the bundled sample' : cli.input === '-' ? 'standard input' : cli.input} → forwarder → embedded Kinesis (${cli.shards} shard${cli.shards > 1 ? 's' : ''}) → ${providers.map((p) => p.name).join(', ')}\n`);
+    const summary = await runLocalPipeline({
+      events: await openInput(cli, io, input),
+      providers,
+      env: io.env,
+      logger,
+      input,
+      shards: cli.shards,
+      esm: { batchSize: cli.batchSize, batchingWindowMs: cli.batchingWindowMs, maxRetryAttempts: cli.maxRetryAttempts, timeoutMs: cli.timeoutMs },
+      ...(io.interrupt && { stopInput: io.interrupt.stopInput, abort: io.interrupt.abort }),
+      onProgress: (p) => io.stderr(renderProgress(p)),
+      progressIntervalMs: io.progressIntervalMs ?? 2_000,
+    });
+    io.onSummary?.(summary);
+    io.stderr(renderSummary(summary));
+    return exitCodeOf(summary);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof EmfFanoutError) {
+      io.stderr(`error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+/** The process wiring: signals, real streams, exit code. */
+async function cli(): Promise<void> {
+  const stopInput = new AbortController();
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stopInput.signal.aborted) {
+      process.stderr.write(`\n${signal}: no more input; forwarding and draining what was read (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to stop at once)\n`);
+      stopInput.abort();
+      // Standard input would otherwise keep the process waiting for a producer that may never close it.
+      process.stdin.destroy();
+    } else if (!abort.signal.aborted) {
+      process.stderr.write(`\n${signal}: stopping now; what was not processed is reported as lost\n`);
+      abort.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await runMain(process.argv.slice(2), {
+    env: process.env,
+    stdin: process.stdin,
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    interrupt: { stopInput: stopInput.signal, abort: abort.signal },
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.exitCode = code;
+  // Everything is closed by now; this only matters if a library left a handle open.
+  setTimeout(() => process.exit(code), 3_000).unref();
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  cli().catch((err: unknown) => {
+    process.stderr.write(`emf-fanout local failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 3;
+  });
+}

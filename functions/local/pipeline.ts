@@ -1,0 +1,213 @@
+/**
+ * The whole pipeline on one machine, with the production handlers: input → genuine subscription
+ * payloads → the forwarder handler → an embedded Kinesis stream (kinesalite, real SDK) → one
+ * event-source-mapping emulator per provider → the consumer handler around that provider.
+ * `main.ts` adds the command line, the console output and the exit code.
+ */
+import type { Context } from 'aws-lambda';
+import type { Env } from '../../shared/config/env.ts';
+import { createConsumerHandler } from '../../shared/consumer/createConsumerHandler.ts';
+import type { Provider } from '../../shared/consumer/types.ts';
+import type { Logger } from '../../shared/log/logger.ts';
+import { loadForwarderConfig } from '../forwarder/config.ts';
+import { createForwarderHandler } from '../forwarder/forwarder.ts';
+import { createEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions, type KinesisHandler } from './esm.ts';
+import { ForwardQueue } from './ForwardQueue.ts';
+import { SubscriptionBatcher } from './input/SubscriptionBatcher.ts';
+import type { InputEvent } from './input/types.ts';
+import { startLocalKinesis } from './kinesalite.ts';
+import { invocationContext } from './lambdaKinesis.ts';
+import { countWrittenRecords } from './recordCounter.ts';
+import {
+  addConsumerSummary, addForwarderSummary, emptyForwarderStats, emptyProviderStats, lossesOf,
+  type InputStats, type ProviderStats, type RunEnd, type RunSummary,
+} from './summary.ts';
+
+/**
+ * A consumer to run behind its own event source mapping: a provider (wrapped in the production
+ * consumer handler, with its summaries counted), or any Kinesis handler (a user's `handler.ts`,
+ * counted by records only).
+ */
+export type LocalProvider = {
+  name: string;
+  /** Releases sockets or timers after the run. */
+  close?: () => Promise<void> | void;
+} & ({ provider: Provider } | { handler: KinesisHandler });
+
+export type EsmSettings = Partial<Pick<EventSourceMappingOptions, 'batchSize' | 'batchingWindowMs' | 'maxRetryAttempts' | 'retryDelayMs' | 'maxRetryDelayMs' | 'pollIntervalMs' | 'timeoutMs'>>;
+
+export interface Progress {
+  phase: 'reading' | 'draining';
+  logEvents: number;
+  forwardedDocuments: number;
+  records: number;
+  providers: { name: string; delivered: number; recordsProcessed: number }[];
+}
+
+export interface PipelineOptions {
+  events: AsyncIterable<InputEvent> | Iterable<InputEvent>;
+  providers: LocalProvider[];
+  /** Forwarder (`RECORD_*`, `PLATFORM_*`, …) and consumer (`CONSUMER_*`) settings, as in production. */
+  env: Env;
+  logger: Logger;
+  /** Filled by the input reader (issues, blank lines); `logEvents` is counted here. */
+  input?: InputStats;
+  /** @default 1 */
+  shards?: number;
+  /** @default 'emf-fanout-local' */
+  streamName?: string;
+  esm?: EsmSettings;
+  /** The forwarder function's timeout. @default 60000 */
+  forwarderTimeoutMs?: number;
+  forwarderConcurrency?: number;
+  forwarderRetries?: number;
+  /** A streaming input's pending events are cut into payloads this often. @default 1000 */
+  flushIntervalMs?: number;
+  /** Aborted: stop reading input, forward and drain what was read (first Ctrl-C). */
+  stopInput?: AbortSignal;
+  /** Aborted: stop at once, counting what was not processed as lost (second Ctrl-C). */
+  abort?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** @default 2000 */
+  progressIntervalMs?: number;
+}
+
+/**
+ * The iterator's next event, or 'stopped' as soon as a signal is aborted (an input such as
+ * standard input can wait for ever). Listeners are removed each time, so nothing accumulates.
+ */
+function nextOrStop<T>(it: AsyncIterator<T> | Iterator<T>, signals: readonly (AbortSignal | undefined)[]): Promise<IteratorResult<T> | 'stopped'> {
+  if (signals.some((s) => s?.aborted)) return Promise.resolve('stopped');
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      cleanup();
+      resolve('stopped');
+    };
+    const cleanup = () => {
+      for (const s of signals) s?.removeEventListener('abort', onAbort);
+    };
+    for (const s of signals) s?.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(it.next()).then(
+      (r) => {
+        cleanup();
+        resolve(r);
+      },
+      (err: unknown) => {
+        cleanup();
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Resolves with `work`, or early when `signal` is aborted. */
+function unlessAborted(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Events read between two turns of the event loop, so forwarding and polling go on while a fast input is read. */
+const EVENTS_PER_TURN = 500;
+
+/** Runs the pipeline to the end of the input (or a stop signal) and returns the account of the run. */
+export async function runLocalPipeline(opts: PipelineOptions): Promise<RunSummary> {
+  const env = opts.env;
+  const streamName = opts.streamName ?? 'emf-fanout-local';
+  const config = loadForwarderConfig({ AWS_REGION: 'us-east-1', ...env, KINESIS_STREAM_NAME: streamName });
+  const input: InputStats = opts.input ?? { logEvents: 0, blankLines: 0, issues: {}, examples: {} };
+  const forwarderStats = emptyForwarderStats();
+  const kinesis = await startLocalKinesis({ region: config.region });
+  const written = countWrittenRecords(kinesis.client);
+  const mappings: { esm: EventSourceMapping; stats: ProviderStats; close?: LocalProvider['close'] }[] = [];
+  let progressTimer: NodeJS.Timeout | undefined;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let end: RunEnd = 'end-of-input';
+  try {
+    await kinesis.createStream(streamName, opts.shards ?? 1);
+    const forwarder = createForwarderHandler({
+      config, kinesis: kinesis.client, logger: opts.logger,
+      onSummary: (s) => addForwarderSummary(forwarderStats, s),
+    });
+    const forwarderTimeout = opts.forwarderTimeoutMs ?? 60_000;
+    const functionId = { region: config.region, accountId: '000000000000' };
+
+    for (const p of opts.providers) {
+      const handler: KinesisHandler = 'provider' in p
+        ? createConsumerHandler(p.provider, { env, logger: opts.logger, onSummary: (s) => addConsumerSummary(stats, s) })
+        : p.handler;
+      const esm = createEventSourceMapping({
+        client: kinesis.client, streamName, region: config.region, functionName: `emf-fanout-${p.name}`,
+        handler: (event, context: Context) => handler(event, context), logger: opts.logger, ...opts.esm,
+      });
+      const stats = emptyProviderStats(p.name, esm.stats, 'provider' in p);
+      mappings.push({ esm, stats, ...(p.close && { close: p.close }) });
+      await esm.start();
+    }
+
+    const queue = new ForwardQueue(
+      (b) => forwarder(b.event, invocationContext({ ...functionId, functionName: 'emf-fanout-forwarder' }, forwarderTimeout)),
+      forwarderStats,
+      { ...(opts.forwarderConcurrency !== undefined && { concurrency: opts.forwarderConcurrency }), ...(opts.forwarderRetries !== undefined && { retries: opts.forwarderRetries }) },
+    );
+    const batcher = new SubscriptionBatcher({ owner: '000000000000', subscriptionFilters: ['emf-fanout-local'] });
+    const progress = (phase: Progress['phase']) => opts.onProgress?.({
+      phase, logEvents: input.logEvents, forwardedDocuments: forwarderStats.forwardedDocuments, records: written.records,
+      providers: mappings.map((m) => ({ name: m.stats.name, delivered: m.stats.delivered, recordsProcessed: m.esm.stats.recordsProcessed })),
+    });
+    let phase: Progress['phase'] = 'reading';
+    progressTimer = setInterval(() => progress(phase), opts.progressIntervalMs ?? 2_000);
+    flushTimer = setInterval(() => queue.push(batcher.flush()), opts.flushIntervalMs ?? 1_000);
+
+    // Read until the end of the input or the first stop signal.
+    const iterator = (Symbol.asyncIterator in opts.events ? opts.events[Symbol.asyncIterator]() : opts.events[Symbol.iterator]()) as AsyncIterator<InputEvent> | Iterator<InputEvent>;
+    for (let n = 1; ; n++) {
+      const next = await nextOrStop(iterator, [opts.stopInput, opts.abort]);
+      if (next === 'stopped') {
+        end = opts.abort?.aborted ? 'aborted' : 'interrupted';
+        void Promise.resolve(iterator.return?.()).catch(() => undefined);
+        break;
+      }
+      if (next.done) break;
+      input.logEvents++;
+      queue.push(batcher.add(next.value));
+      await unlessAborted(queue.room(), opts.abort);
+      if (n % EVENTS_PER_TURN === 0) await new Promise((r) => setImmediate(r));
+    }
+    clearInterval(flushTimer);
+    if (end !== 'aborted') {
+      queue.push(batcher.flush());
+      await unlessAborted(queue.idle(), opts.abort);
+      phase = 'draining';
+      await unlessAborted(Promise.all(mappings.map((m) => m.esm.drain())), opts.abort);
+      if (opts.abort?.aborted) end = 'aborted';
+    }
+  } finally {
+    clearInterval(progressTimer);
+    clearInterval(flushTimer);
+    await Promise.all(mappings.map((m) => m.esm.stop()));
+    for (const m of mappings) await m.close?.();
+    written.dispose();
+    await kinesis.close();
+  }
+
+  const providers = mappings.map((m) => {
+    const done = m.esm.stats.recordsProcessed + m.esm.stats.recordsDiscarded;
+    return { ...m.stats, recordsUnconsumed: Math.max(0, written.records - done) };
+  });
+  const partial = { end, input, forwarder: forwarderStats, providers };
+  return { ...partial, losses: lossesOf(partial) };
+}

@@ -1,0 +1,51 @@
+/**
+ * Which providers `npm start` runs, chosen by the same environment variables as the deployed
+ * consumers (so a working local setup is a working deployment setting):
+ *
+ * | Provider | Enabled when | Configured by |
+ * |---|---|---|
+ * | console | always, unless `--no-console` | `--quiet` prints counts only |
+ * | prometheus | `PROM_RW_URL` is set | every `PROM_RW_*` variable |
+ * | statsd | `STATSD_HOST`, `STATSD_PORT` or `STATSD_SOCKET_PATH` is set | every `STATSD_*` variable |
+ * | example-http | `EXAMPLE_HTTP_URL` is set | every `EXAMPLE_HTTP_*` variable |
+ *
+ * Provider modules are imported only when enabled. A configuration error throws the provider's
+ * `ConfigError`, naming the variable, before anything runs.
+ */
+import type { Env } from '../../shared/config/env.ts';
+import { ConsoleProvider } from './ConsoleProvider.ts';
+import type { LocalProvider } from './pipeline.ts';
+
+export interface ProviderChoice {
+  console: boolean;
+  quiet: boolean;
+  /** Where the console provider prints. @default process.stdout */
+  write?: (text: string) => void;
+}
+
+const isSet = (env: Env, key: string) => (env[key] ?? '').trim() !== '';
+
+/** The providers enabled by `env` and the command line. */
+export async function createLocalProviders(env: Env, choice: ProviderChoice): Promise<LocalProvider[]> {
+  const out: LocalProvider[] = [];
+  if (choice.console) {
+    out.push({ name: 'console', provider: new ConsoleProvider({ quiet: choice.quiet, ...(choice.write && { write: choice.write }) }) });
+  }
+  if (isSet(env, 'PROM_RW_URL')) {
+    const { loadPrometheusConfig } = await import('../consumers/prometheus/config.ts');
+    const { createPrometheusProvider } = await import('../consumers/prometheus/PrometheusProvider.ts');
+    out.push({ name: 'prometheus', provider: await createPrometheusProvider(loadPrometheusConfig(env)) });
+  }
+  if (isSet(env, 'STATSD_HOST') || isSet(env, 'STATSD_PORT') || isSet(env, 'STATSD_SOCKET_PATH')) {
+    const { loadStatsdConfig } = await import('../consumers/statsd/config.ts');
+    const { StatsdProvider } = await import('../consumers/statsd/StatsdProvider.ts');
+    const provider = new StatsdProvider(loadStatsdConfig(env));
+    out.push({ name: 'statsd', provider, close: () => provider.close() });
+  }
+  if (isSet(env, 'EXAMPLE_HTTP_URL')) {
+    const { loadConfig } = await import('../consumers/example-http/config.ts');
+    const { JsonLinesHttpProvider } = await import('../consumers/example-http/JsonLinesHttpProvider.ts');
+    out.push({ name: 'example-http', provider: new JsonLinesHttpProvider(loadConfig(env)) });
+  }
+  return out;
+}

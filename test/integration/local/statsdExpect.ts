@@ -1,0 +1,57 @@
+/**
+ * What the Etsy StatsD daemon must hold after fixture EMF documents went through the StatsD
+ * consumer in the plain `statsd` style, computed from the documents and the documented rules
+ * (functions/consumers/statsd: `mapping.ts` type table, `sanitise.ts` naming), not from the
+ * serialiser: name `Namespace.Metric` with characters outside [A-Za-z0-9_.] as `_` (and `m_`
+ * before a leading non-letter), dimensions folded in as `.key.value` sorted by key, each part
+ * with characters outside [A-Za-z0-9_-] as `_`; unit Count → counter (the sum), time units →
+ * timer in milliseconds (each value), anything else → gauge; `STATSD_TYPE_OVERRIDES` as given.
+ */
+import type { FixtureLine } from '../../fixtures/types.ts';
+
+export interface StatsdExpectation {
+  counters: Map<string, number>;
+  timers: Map<string, number[]>;
+  /** Gauges keep the last value; every value a gauge may end with. */
+  gauges: Map<string, Set<number>>;
+  /** Keys of statistic-set values (their encoding is not modelled here: presence only). */
+  present: Set<string>;
+}
+
+const TO_MS: Record<string, number> = { Seconds: 1000, Milliseconds: 1, Microseconds: 0.001 };
+const name = (s: string) => {
+  const n = s.replace(/[^A-Za-z0-9_.]/g, '_');
+  return /^[A-Za-z]/.test(n) ? n : `m_${n}`;
+};
+const segment = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
+
+type Doc = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions?: string[][]; Metrics: { Name: string; Unit?: string }[] }[] } };
+
+/** `overrides`: metric name → type, as `STATSD_TYPE_OVERRIDES=Name=counter` sets it. */
+export function expectStatsd(lines: readonly FixtureLine[], overrides: Readonly<Record<string, 'counter' | 'gauge'>> = {}): StatsdExpectation {
+  const out: StatsdExpectation = { counters: new Map(), timers: new Map(), gauges: new Map(), present: new Set() };
+  for (const l of lines) {
+    if (l.expect.kind !== 'emf') continue;
+    const doc = JSON.parse(l.expect.emf) as Doc;
+    for (const d of doc._aws.CloudWatchMetrics) {
+      const sets = d.Dimensions === undefined || d.Dimensions.length === 0 ? [[]] : d.Dimensions;
+      for (const set of sets) {
+        const tags = set.map((k) => [segment(k), segment(doc[k] as string)] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+        for (const m of d.Metrics) {
+          const key = name(`${d.Namespace}.${m.Name}`) + tags.map(([k, v]) => `.${k}.${v}`).join('');
+          const unit = m.Unit ?? 'None';
+          const raw = doc[m.Name];
+          out.present.add(key);
+          if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) continue;
+          const values = Array.isArray(raw) ? (raw as number[]) : [raw as number];
+          const type = overrides[m.Name] ?? (unit === 'Count' ? 'counter' : unit in TO_MS ? 'timer' : 'gauge');
+          const factor = TO_MS[unit] ?? 1;
+          if (type === 'counter') out.counters.set(key, (out.counters.get(key) ?? 0) + values.reduce((a, b) => a + b * factor, 0));
+          else if (type === 'timer') out.timers.set(key, [...(out.timers.get(key) ?? []), ...values.map((v) => v * factor)]);
+          else out.gauges.set(key, new Set([...(out.gauges.get(key) ?? []), ...values.map((v) => v * factor)]));
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+/** Builders for the StatsD unit tests: data as the consumer core hands them to providers. */
+import { loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
+import { StatsdSerialiser } from '../../../functions/consumers/statsd/serialise.ts';
+import type { MetricDatum, MetricValue } from '../../../shared/consumer/types.ts';
+import { Tally } from '../../../shared/tally.ts';
+
+export const SOURCE = Object.freeze({
+  account: '123456789012',
+  region: 'eu-west-1',
+  logGroup: '/aws/lambda/orders',
+  logStream: '2026/11/23/[$LATEST]abc',
+  eventId: '1',
+  origin: 'emf' as const,
+});
+
+/** A datum in namespace `N`, metric `m`, dimension `D=x`, unit None, unless overridden. */
+export function datum(p: Omit<Partial<MetricDatum>, 'value'> & { value?: MetricValue | number | number[] } = {}): MetricDatum {
+  const v = p.value ?? 1;
+  const value: MetricValue = typeof v === 'number' ? { kind: 'values', values: [v] } : Array.isArray(v) ? { kind: 'values', values: v } : v;
+  const dimensions = p.dimensions ?? { D: 'x' };
+  return {
+    namespace: 'N',
+    name: 'm',
+    unit: 'None',
+    storageResolution: 60,
+    timestamp: 1_763_900_000_500,
+    dimensions,
+    directiveDimensions: dimensions,
+    properties: {},
+    source: SOURCE,
+    ...p,
+    value,
+  };
+}
+
+/** The lines `env`'s serialiser writes for `data`, and what it counted. */
+export function linesOf(data: MetricDatum | readonly MetricDatum[], env: Record<string, string> = {}): { lines: string[]; notes: Tally } {
+  const s = new StatsdSerialiser(loadStatsdConfig(env).serialise);
+  const lines: string[] = [];
+  const notes = new Tally();
+  for (const d of Array.isArray(data) ? data : [data as MetricDatum]) s.append(d, lines, notes);
+  return { lines, notes };
+}
