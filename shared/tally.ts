@@ -8,10 +8,12 @@ export class Tally {
   readonly counts: Record<string, number> = {};
   readonly examples: Record<string, string> = {};
 
-  add(reason: string, example?: string, n = 1): void {
+  /** `example` may be a function: it is called only for the first example of a reason (rejections of a whole batch stay cheap). */
+  add(reason: string, example?: string | (() => string), n = 1): void {
     this.counts[reason] = (this.counts[reason] ?? 0) + n;
     if (example !== undefined && !(reason in this.examples)) {
-      this.examples[reason] = example.length > EXAMPLE_MAX_CHARS ? `${example.slice(0, EXAMPLE_MAX_CHARS)}…` : example;
+      const text = typeof example === 'function' ? example() : example;
+      this.examples[reason] = text.length > EXAMPLE_MAX_CHARS ? `${text.slice(0, EXAMPLE_MAX_CHARS)}…` : text;
     }
   }
 

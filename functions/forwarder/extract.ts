@@ -41,14 +41,14 @@ export function extractDocuments(logGroup: string, events: readonly LogEvent[], 
       continue;
     }
     if (found.kind === 'invalid') {
-      rejected.add(found.reason, `${found.detail} — in event ${event.id}: ${event.message}`);
+      rejected.add(found.reason, () => `${found.detail} — in event ${event.id}: ${event.message}`);
       continue;
     }
     const platform = opts.platformMetrics ? parsePlatformLine(event.message) : undefined;
     if (platform === undefined) {
       plainLines++;
     } else if (platform.kind === 'unparsable') {
-      rejected.add('platform_line_unparsable', `${platform.detail} — in event ${event.id}: ${event.message}`);
+      rejected.add('platform_line_unparsable', () => `${platform.detail} — in event ${event.id}: ${event.message}`);
     } else if (platform.kind === 'report') {
       platformLines++;
       // Placeholder keeps log order; filled in below once all timeout lines of the batch are known.

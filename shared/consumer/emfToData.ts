@@ -88,8 +88,8 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
           continue;
         }
         const value = toMetricValue(root[name]);
-        if (!value.ok) {
-          drop('metric_value_invalid', `metric "${name}" in namespace "${d.namespace}": ${value.message}`);
+        if (typeof value === 'string') {
+          drop('metric_value_invalid', `metric "${name}" in namespace "${d.namespace}": ${value}`);
           continue;
         }
         if (invalid !== undefined) {
@@ -101,7 +101,7 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
           unit: unitOf(def, name, warn),
           storageResolution: resolutionOf(def, name, warn),
           timestamp,
-          value: value.value,
+          value,
           dimensions: invalid === undefined ? dimensions : EMPTY,
           directiveDimensions,
           properties,

@@ -6,8 +6,8 @@
  */
 import type { MetricValue } from './types.ts';
 
-/** Either the value or a human-readable reason it was rejected. */
-export type MetricValueResult = { ok: true; value: MetricValue } | { ok: false; message: string };
+/** Either the value or, as a string, a human-readable reason it was rejected (no wrapper object: this runs once per datum). */
+export type MetricValueResult = MetricValue | string;
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -22,40 +22,40 @@ function numberArray(v: unknown): number[] | undefined {
  *   when `Counts` is present (CloudWatch ignores `Count` then), else `Count`.
  *
  * @example
- * toMetricValue(3)                                   // {ok:true, value:{kind:'values', values:[3]}}
- * toMetricValue({Sum:6, Min:1, Max:5, Count:3})      // {ok:true, value:{kind:'statistics', sum:6, min:1, max:5, count:3}}
- * toMetricValue('3')                                 // {ok:false, message:'…'}
+ * toMetricValue(3)                                   // {kind:'values', values:[3]}
+ * toMetricValue({Sum:6, Min:1, Max:5, Count:3})      // {kind:'statistics', sum:6, min:1, max:5, count:3}
+ * toMetricValue('3')                                 // 'value is string, not …'
  */
 export function toMetricValue(raw: unknown): MetricValueResult {
-  if (isFiniteNumber(raw)) return { ok: true, value: { kind: 'values', values: [raw] } };
+  if (isFiniteNumber(raw)) return { kind: 'values', values: [raw] };
   if (Array.isArray(raw)) {
     const values = numberArray(raw);
-    if (values === undefined) return { ok: false, message: 'array contains a value that is not a finite number' };
-    if (values.length === 0) return { ok: false, message: 'array is empty' };
-    return { ok: true, value: { kind: 'values', values } };
+    if (values === undefined) return 'array contains a value that is not a finite number';
+    if (values.length === 0) return 'array is empty';
+    return { kind: 'values', values };
   }
   if (typeof raw === 'object' && raw !== null) return toStatistics(raw as Record<string, unknown>);
-  return { ok: false, message: `value is ${raw === null ? 'null' : typeof raw}, not a number, an array of numbers or a statistic set` };
+  return `value is ${raw === null ? 'null' : typeof raw}, not a number, an array of numbers or a statistic set`;
 }
 
 function toStatistics(o: Record<string, unknown>): MetricValueResult {
   for (const k of ['Sum', 'Min', 'Max', 'Count'] as const) {
-    if (!isFiniteNumber(o[k])) return { ok: false, message: `statistic set field "${k}" is not a finite number` };
+    if (!isFiniteNumber(o[k])) return `statistic set field "${k}" is not a finite number`;
   }
   const sum = o.Sum as number;
   const min = o.Min as number;
   const max = o.Max as number;
-  if (min > max) return { ok: false, message: `statistic set has Min ${min} greater than Max ${max}` };
+  if (min > max) return `statistic set has Min ${min} greater than Max ${max}`;
   const values = o.Values === undefined ? undefined : numberArray(o.Values);
   const counts = o.Counts === undefined ? undefined : numberArray(o.Counts);
-  if (o.Values !== undefined && values === undefined) return { ok: false, message: 'statistic set "Values" is not an array of finite numbers' };
-  if (o.Counts !== undefined && counts === undefined) return { ok: false, message: 'statistic set "Counts" is not an array of finite numbers' };
-  if (counts !== undefined && counts.some((c) => c < 0)) return { ok: false, message: 'statistic set "Counts" has a negative count' };
+  if (o.Values !== undefined && values === undefined) return 'statistic set "Values" is not an array of finite numbers';
+  if (o.Counts !== undefined && counts === undefined) return 'statistic set "Counts" is not an array of finite numbers';
+  if (counts !== undefined && counts.some((c) => c < 0)) return 'statistic set "Counts" has a negative count';
   if (counts !== undefined && (values === undefined || values.length !== counts.length)) {
-    return { ok: false, message: 'statistic set "Counts" must come with a "Values" array of the same length' };
+    return 'statistic set "Counts" must come with a "Values" array of the same length';
   }
   const count = counts !== undefined ? counts.reduce((a, b) => a + b, 0) : (o.Count as number);
-  if (count < 0) return { ok: false, message: `statistic set has a negative Count ${count}` };
+  if (count < 0) return `statistic set has a negative Count ${count}`;
   const value: MetricValue = {
     kind: 'statistics',
     sum,
@@ -65,5 +65,5 @@ function toStatistics(o: Record<string, unknown>): MetricValueResult {
     ...(values !== undefined ? { values } : {}),
     ...(counts !== undefined ? { counts } : {}),
   };
-  return { ok: true, value };
+  return value;
 }

@@ -10,6 +10,8 @@ import { generateFixtureLines } from '../fixtures/generate.ts';
 import { buildBatches } from './corpus.ts';
 import { benchForwarder } from './forwarder.ts';
 import { benchPrometheus, consumerRecords, type ConsumerBench } from './consumers.ts';
+import { benchLocalPipeline, localBenchRows } from './local.ts';
+import { benchStatsd } from './statsd.ts';
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
   for (const compression of ['none', 'gzip'] as const) {
     const records = consumerRecords(batches, compression);
     rows.push(consumerRow(benchPrometheus(records, compression)));
+    rows.push(consumerRow(benchStatsd(records, compression)));
   }
 
   // Peak RSS on the largest batch, in a child process of its own.
@@ -43,6 +46,9 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify(big));
   const rss = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'rss.ts'), file], { encoding: 'utf8' })) as { baselineRssBytes: number; peakRssBytes: number };
   rows.push(`| forwarder peak RSS, one batch of ${fmt(big!.events)} events (${fmt(big!.decompressedBytes / 1e6, 1)} MB decompressed) | ${fmt(rss.peakRssBytes / 1048576)} MiB peak (${fmt(rss.baselineRssBytes / 1048576)} MiB before the batch) | | | | |`);
+
+  // End to end through npm start's pipeline (kinesalite, ESM emulator, consumers) into the console and a real Prometheus.
+  rows.push(...localBenchRows(await benchLocalPipeline(lines)));
 
   process.stdout.write(`\nemf-fanout bench — node ${process.version}, ${process.arch}\n\n${rows.join('\n')}\n`);
 }
