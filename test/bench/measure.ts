@@ -5,7 +5,7 @@ export interface Comparison {
   ratio: number;
 }
 
-export function compare(candidate: () => void, lowerBound: () => void, rounds = 15, warmup = 3): Comparison {
+export function compare(candidate: () => void, lowerBound: () => void, rounds = 25, warmup = 5): Comparison {
   for (let i = 0; i < warmup; i++) {
     candidate();
     lowerBound();
@@ -27,7 +27,11 @@ export function compare(candidate: () => void, lowerBound: () => void, rounds = 
   return { candidateMs, lowerBoundMs, ratio: candidateMs / lowerBoundMs };
 }
 
+/** `npm run bench` runs node with --expose-gc: each side starts with a clean heap, so neither pays for the other's garbage. */
+const gc = (globalThis as { gc?: () => void }).gc;
+
 function time(fn: () => void): number {
+  gc?.();
   const t = performance.now();
   fn();
   return performance.now() - t;
