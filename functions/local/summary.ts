@@ -16,7 +16,8 @@ export interface InputStats {
   examples: Record<string, string>;
 }
 
-export interface ForwarderStats {
+/** The forwarder's summaries added up over the run (its counters are those of `ForwarderSummary`), plus the run's own. */
+export interface ForwarderStats extends Omit<ForwarderSummary, 'logGroup' | 'logStream' | 'putRecordsCalls'> {
   /** Subscription events built from the input (one forwarder invocation each, retries aside). */
   payloads: number;
   invocations: number;
@@ -26,17 +27,6 @@ export interface ForwarderStats {
   failedPayloads: number;
   lostEvents: number;
   errors: string[];
-  logEvents: number;
-  emfDocuments: number;
-  platformDocuments: number;
-  platformLines: number;
-  plainLines: number;
-  forwardedDocuments: number;
-  records: number;
-  putRecordsRetries: number;
-  skipped: Record<string, number>;
-  rejected: Record<string, number>;
-  examples: Record<string, string>;
 }
 
 export interface ProviderStats {
@@ -81,7 +71,7 @@ export function emptyForwarderStats(): ForwarderStats {
   return {
     payloads: 0, invocations: 0, retries: 0, failedPayloads: 0, lostEvents: 0, errors: [],
     logEvents: 0, emfDocuments: 0, platformDocuments: 0, platformLines: 0, plainLines: 0, forwardedDocuments: 0,
-    records: 0, putRecordsRetries: 0, skipped: {}, rejected: {}, examples: {},
+    records: 0, retriedEntries: 0, skipped: {}, rejected: {}, examples: {},
   };
 }
 
@@ -94,7 +84,7 @@ export function addForwarderSummary(stats: ForwarderStats, s: ForwarderSummary):
   stats.plainLines += s.plainLines;
   stats.forwardedDocuments += s.forwardedDocuments;
   stats.records += s.records;
-  stats.putRecordsRetries += s.retriedEntries;
+  stats.retriedEntries += s.retriedEntries;
   add(stats.skipped, s.skipped);
   add(stats.rejected, s.rejected);
   firstExamples(stats.examples, s.examples);
@@ -162,7 +152,7 @@ export function renderSummary(s: RunSummary): string {
     `input        ${n(s.input.logEvents)} log events${s.input.blankLines ? `, ${n(s.input.blankLines)} blank lines skipped` : ''}, ${n(f.payloads)} subscription payloads`,
     ...(sum(s.input.issues) > 0 ? [`  not log events: ${n(sum(s.input.issues))}`, ...reasons(s.input.issues, s.input.examples)] : []),
     `forwarder    ${n(f.emfDocuments)} EMF documents found, ${n(f.platformDocuments)} platform documents (from ${n(f.platformLines)} REPORT/timeout lines), ${n(f.plainLines)} plain lines`,
-    `             ${n(f.forwardedDocuments)} documents forwarded in ${n(f.records)} Kinesis records; ${n(f.invocations)} invocations, ${n(f.retries)} retried, ${n(f.putRecordsRetries)} PutRecords entries retried`,
+    `             ${n(f.forwardedDocuments)} documents forwarded in ${n(f.records)} Kinesis records; ${n(f.invocations)} invocations, ${n(f.retries)} retried, ${n(f.retriedEntries)} PutRecords entries retried`,
     ...(sum(f.rejected) > 0 ? [`  rejected: ${n(sum(f.rejected))}`, ...reasons(f.rejected, f.examples)] : []),
     ...(sum(f.skipped) > 0 ? [`  skipped: ${n(sum(f.skipped))}`, ...reasons(f.skipped)] : []),
   ];

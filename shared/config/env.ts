@@ -57,3 +57,16 @@ export function optionalList(env: Env, key: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
+
+/** An absolute http or https URL; anything else names the variable. */
+export function requireHttpUrl(env: Env, key: string): URL {
+  const v = requireString(env, key);
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(key, `must be an absolute URL, got "${v}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(key, `must be an http or https URL, got "${v}"`);
+  return url;
+}

@@ -13,7 +13,7 @@ import { DecodeError } from '../../shared/errors.ts';
 import { detectEmf } from '../../shared/emf/detect.ts';
 import { createMemoryLogger } from '../../shared/log/logger.ts';
 import { decodeRecord, recordDocumentTexts } from '../../shared/record/format.ts';
-import { fakeContext } from '../helpers/lambdaContext.ts';
+import { fakeLambdaContext } from '../../shared/consumer/testing/kinesisEvent.ts';
 
 const DOCUMENTED = new Set([
   'event_shape_invalid', 'payload_base64_invalid', 'payload_gzip_invalid', 'payload_too_large', 'payload_json_invalid', 'payload_shape_invalid',
@@ -36,7 +36,7 @@ const handler = createForwarderHandler({
 
 async function run(event: unknown) {
   try {
-    return await handler(event, fakeContext());
+    return await handler(event, fakeLambdaContext());
   } catch (err) {
     expect(err).toBeInstanceOf(DecodeError);
     expect(DOCUMENTED.has((err as DecodeError).reason)).toBe(true);
@@ -86,7 +86,7 @@ describe('forwarder under arbitrary input', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(emfish, { maxLength: 20 }), async (messages) => {
         kinesisMock.resetHistory();
-        const summary = await handler(payloadWith(messages), fakeContext());
+        const summary = await handler(payloadWith(messages), fakeLambdaContext());
         const rejected = Object.values(summary.rejected).reduce((a, b) => a + b, 0);
         expect(summary.emfDocuments + summary.platformLines + summary.plainLines + rejected).toBe(messages.length);
         const forwarded = kinesisMock.commandCalls(PutRecordsCommand)

@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeTcpPort } from './freePort.ts';
 
 export interface PrometheusServer {
   /** e.g. `http://127.0.0.1:41234` */
@@ -55,18 +55,6 @@ export function parsePromFloat(v: string): number {
   return Number(v);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -93,7 +81,7 @@ async function startOnce(opts: StartPrometheusOptions): Promise<PrometheusServer
   const configFile = join(dir, 'prometheus.yml');
   // No scrape_configs: the only series are the ones the tests write.
   writeFileSync(configFile, `global:\n  scrape_interval: 1h\nstorage:\n  tsdb:\n    out_of_order_time_window: ${opts.outOfOrderTimeWindow ?? '2h'}\n`);
-  const port = await freePort();
+  const port = await freeTcpPort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     binary,

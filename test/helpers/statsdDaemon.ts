@@ -11,10 +11,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { freeTcpPort } from './freePort.ts';
 
 export interface StatsdDaemon {
   host: '127.0.0.1';
@@ -41,17 +42,6 @@ export interface StatsdAggregates {
 
 const STATS_JS = join(dirname(createRequire(import.meta.url).resolve('statsd/package.json')), 'stats.js');
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr !== null ? addr.port : 0));
-    });
-  });
-}
 
 function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {

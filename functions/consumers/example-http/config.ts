@@ -2,8 +2,7 @@
  * Configuration of the example JSON-lines provider, read once at cold start; a bad value
  * throws a `ConfigError` naming the variable.
  */
-import { optionalInt, optionalString, requireString, type Env } from '../../../shared/config/env.ts';
-import { ConfigError } from '../../../shared/errors.ts';
+import { optionalInt, optionalString, requireHttpUrl, type Env } from '../../../shared/config/env.ts';
 import { parseSecretRef, type SecretRef } from '../../../shared/secrets/secretRef.ts';
 
 export interface ExampleHttpConfig {
@@ -26,16 +25,7 @@ export interface ExampleHttpConfig {
  * // → { url: 'https://metrics.example.com/ingest', maxBatchSize: 500, timeoutMs: 10000 }
  */
 export function loadConfig(env: Env): ExampleHttpConfig {
-  const url = requireString(env, 'EXAMPLE_HTTP_URL');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError('EXAMPLE_HTTP_URL', `must be an absolute URL, got "${url}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError('EXAMPLE_HTTP_URL', `must be an http or https URL, got "${url}"`);
-  }
+  const parsed = requireHttpUrl(env, 'EXAMPLE_HTTP_URL');
   const ref = optionalString(env, 'EXAMPLE_HTTP_AUTHORIZATION_REF');
   return Object.freeze({
     url: parsed.toString(),

@@ -4,7 +4,7 @@
  * naming the variable, instead of dropping data later.
  */
 import { ConfigError } from '../../../shared/errors.ts';
-import { optionalBool, optionalEnum, optionalInt, optionalList, optionalString, requireString, type Env } from '../../../shared/config/env.ts';
+import { optionalBool, optionalEnum, optionalInt, optionalList, optionalString, requireHttpUrl, requireString, type Env } from '../../../shared/config/env.ts';
 import { parseSecretRef, type SecretRef } from '../../../shared/secrets/secretRef.ts';
 
 export const DIMENSION_MODES = ['per-set', 'union'] as const;
@@ -86,16 +86,7 @@ export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = Object.freeze({
 });
 
 export function loadPrometheusConfig(env: Env): PrometheusConfig {
-  const url = requireString(env, 'PROM_RW_URL');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError('PROM_RW_URL', `must be an absolute URL, got "${url}"`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError('PROM_RW_URL', `must be an http or https URL, got "${parsed.protocol}"`);
-  }
+  const parsed = requireHttpUrl(env, 'PROM_RW_URL');
   if (parsed.username !== '' || parsed.password !== '') {
     throw new ConfigError('PROM_RW_URL', 'must not contain credentials; use PROM_RW_AUTH=basic with PROM_RW_BASIC_PASSWORD_REF');
   }

@@ -13,7 +13,7 @@ import { controlMessageEvent, splitIntoBatches } from '../../fixtures/subscripti
 import type { FixtureLine } from '../../fixtures/types.ts';
 import { injectPartialFailures } from '../../helpers/injectPartialFailures.ts';
 import { startKinesalite, TEST_CREDENTIALS, type Kinesalite } from '../../helpers/kinesalite.ts';
-import { fakeContext } from '../../helpers/lambdaContext.ts';
+import { fakeLambdaContext } from '../../../shared/consumer/testing/kinesisEvent.ts';
 
 let k: Kinesalite;
 let lines: FixtureLine[];
@@ -56,8 +56,8 @@ describe('forwarder → kinesalite', () => {
     const { handler, summaries } = forwarder(stream);
     const batches = splitIntoBatches(lines, { maxEvents: 7 });
     expect(batches.length).toBeGreaterThan(5);
-    for (const b of batches) await handler(b.event, fakeContext());
-    await handler(controlMessageEvent(), fakeContext());
+    for (const b of batches) await handler(b.event, fakeLambdaContext());
+    await handler(controlMessageEvent(), fakeLambdaContext());
 
     const docs = await streamDocuments(stream);
     const emfDocs = docs.filter((d) => d.origin === 'emf');
@@ -95,7 +95,7 @@ describe('forwarder → kinesalite', () => {
     const { handler, kinesis, summaries } = forwarder(stream, { RECORD_TARGET_BYTES: '2048', RECORD_COMPRESSION: 'none' });
     const injected = injectPartialFailures(kinesis, (call, entry) => call < 6 && entry % 3 === 0);
     const batches = splitIntoBatches(lines, { maxEvents: 40 });
-    for (const b of batches) await handler(b.event, fakeContext());
+    for (const b of batches) await handler(b.event, fakeLambdaContext());
 
     expect(injected.injected).toBeGreaterThan(0);
     expect(summaries.reduce((n, s) => n + s.retriedEntries, 0)).toBe(injected.injected);
@@ -109,7 +109,7 @@ describe('forwarder → kinesalite', () => {
     const { handler, kinesis, logger } = forwarder(stream, { DEADLINE_MARGIN_MS: '1000' });
     injectPartialFailures(kinesis, () => true);
     const [batch] = splitIntoBatches(lines.filter((l) => l.expect.kind === 'emf'));
-    await expect(handler(batch!.event, fakeContext(1_500))).rejects.toMatchObject({ name: 'KinesisWriteError', reason: 'kinesis_write_failed' });
+    await expect(handler(batch!.event, fakeLambdaContext({ remainingMs: 1_500 }))).rejects.toMatchObject({ name: 'KinesisWriteError', reason: 'kinesis_write_failed' });
     expect(logger.entries.some((e) => e.level === 'error' && e.message.includes('could not write to Kinesis'))).toBe(true);
     expect(await k.readAll(stream)).toEqual([]);
   });
@@ -119,7 +119,7 @@ describe('forwarder → kinesalite', () => {
     await k.createStream(stream, 1);
     const own = lines[0]!.logGroup;
     const { handler, summaries } = forwarder(stream, { AWS_LAMBDA_LOG_GROUP_NAME: own });
-    for (const b of splitIntoBatches(lines.filter((l) => l.logGroup === own))) await handler(b.event, fakeContext());
+    for (const b of splitIntoBatches(lines.filter((l) => l.logGroup === own))) await handler(b.event, fakeLambdaContext());
     expect(await k.readAll(stream)).toEqual([]);
     expect(summaries.every((s) => (s.skipped.loop_guard ?? 0) === s.logEvents)).toBe(true);
   });
