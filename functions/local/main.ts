@@ -150,6 +150,9 @@ async function cli(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The SDK warns on Node 20 that its 2027 releases will need Node 22. Lambda runs nodejs22.x; for
+  // the local run the multi-line warning only hides the output (set the variable to false to see it).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const code = await runMain(process.argv.slice(2), {
     env: process.env,
     stdin: process.stdin,
