@@ -1,15 +1,43 @@
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { createLogsApi } from '../../infra/subscribe/logsApi.ts';
+import { DEFAULT_BACKOFF } from '../../infra/subscribe/retry.ts';
 import { createLogger } from '../../shared/log/logger.ts';
-import { loadNewLogGroupConfig } from './config.ts';
+import { loadNewLogGroupConfig, type NewLogGroupConfig } from './config.ts';
+import { handleCustomResource, isCustomResourceEvent } from './customResource.ts';
 import { type CreateLogGroupEvent, handleCreateLogGroup } from './subscribeNew.ts';
 
-// Cold start: a bad configuration fails here, naming the variable.
-const config = loadNewLogGroupConfig(process.env);
-const api = createLogsApi(new CloudWatchLogsClient({}), { retries: 5, minTimeoutMs: 200, maxTimeoutMs: 5_000 });
 const logger = createLogger({ base: { fn: 'new-log-group' } });
+const client = new CloudWatchLogsClient({});
 
-/** EventBridge target for CloudTrail `CreateLogGroup` events. */
-export const handler = async (event: CreateLogGroupEvent): Promise<{ outcome: string }> => ({
-  outcome: await handleCreateLogGroup(event, { api, config, logger }),
-});
+// Cold start: the configuration is validated here, naming the variable. The error is logged
+// and rethrown by the first CreateLogGroup event rather than thrown here, because a
+// custom resource request (which reads its settings from its properties) must always get
+// its answer: a failed init would leave CloudFormation waiting until the resource times out.
+let config: NewLogGroupConfig | undefined;
+let configError: unknown;
+try {
+  config = loadNewLogGroupConfig(process.env);
+} catch (error) {
+  configError = error;
+  logger.error('invalid configuration', { reason: 'config_invalid', error });
+}
+
+/** One event at a time: a short, gentle backoff keeps a retried EventBridge event cheap. */
+const eventApi = createLogsApi(client, { retries: 5, minTimeoutMs: 200, maxTimeoutMs: 5_000 });
+/** A deployment may touch thousands of log groups: the subscription tool's patience. */
+const deployApi = createLogsApi(client, DEFAULT_BACKOFF);
+
+/**
+ * Two callers: EventBridge (CloudTrail `CreateLogGroup`: subscribe one new log group) and
+ * CloudFormation (`Custom::EmfFanoutSubscriptions`: subscribe the existing log groups the
+ * deploy-time selection picks).
+ */
+export const handler = async (event: CreateLogGroupEvent | CloudFormationCustomResourceEvent, context: Context): Promise<{ outcome: string }> => {
+  if (isCustomResourceEvent(event)) {
+    const response = await handleCustomResource(event, context, { api: deployApi, logger, concurrency: 4 });
+    return { outcome: response.Status };
+  }
+  if (config === undefined) throw configError;
+  return { outcome: await handleCreateLogGroup(event, { api: eventApi, config, logger }) };
+};

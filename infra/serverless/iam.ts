@@ -1,7 +1,8 @@
 /**
  * CloudFormation building blocks for the generated, least-privilege roles. Every statement
- * names its resources; the only `log-group:*` resource is the new-log-group function's when
- * its selection (patterns, tags) cannot be expressed as ARNs.
+ * names its resources. `log-group:*` appears only for the new-log-group function: when its
+ * selection (patterns, tags) cannot be expressed as ARNs, and for the deploy-time resource's
+ * listing and removal of its own filter (reasons in subscriptionResource.ts).
  */
 import { parseSecretRef, type SecretRef } from '../../shared/secrets/secretRef.ts';
 import { ParamError } from './params.ts';

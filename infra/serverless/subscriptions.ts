@@ -4,8 +4,12 @@
  * - `subscribeLogGroupNames` → one `AWS::Logs::SubscriptionFilter` per log group, named
  *   `<service>-<stage>` (the name every emf-fanout tool recognises), with a logical ID derived
  *   from the log group name only, so deploys never replace or re-create them.
- * - `subscribeNewLogGroups` → the new-log-group function, an EventBridge rule on CloudTrail's
- *   CreateLogGroup, its role, failure queue and alarms.
+ * - `subscribeLogGroupPrefixes` / `…Patterns` / `…Tags` → the `Custom::EmfFanoutSubscriptions`
+ *   resource (subscriptionResource.ts), served by the new-log-group function: the existing log
+ *   groups they select are subscribed on deploy and unsubscribed on removal.
+ * - `subscribeNewLogGroups` → an EventBridge rule on CloudTrail's CreateLogGroup that invokes
+ *   the same function for every new log group.
+ * The function (with its role, failure queue and alarms) exists when either needs it.
  *
  * The one Lambda permission that lets CloudWatch Logs invoke the forwarder is static
  * (infra/resources/forwarder.yml); every filter depends on it.
@@ -15,8 +19,9 @@ import { pipelineNames } from '../subscribe/naming.ts';
 import { buildSelectionRules, judgeName, SelectionError, type SelectionRules } from '../subscribe/selection.ts';
 import { errorsAlarm, queueDepthAlarm } from './alarms.ts';
 import { normalizedFunctionName } from './consumers.ts';
-import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement, sub } from './iam.ts';
+import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement } from './iam.ts';
 import { ParamError, type Params } from './params.ts';
+import { DEPLOY_TIME_FUNCTION_TIMEOUT, deployTimeResources, hasDeployTimeSelection, selectedLogGroupArns } from './subscriptionResource.ts';
 
 /** Log group names: 1–512 of `[.-_/#A-Za-z0-9]` (CreateLogGroup API reference). */
 const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
@@ -101,20 +106,11 @@ export function forwarderExcludes(s: Pick<LogGroupSettings, 'service' | 'stage' 
   return [`${pipelineNames(s.service, s.stage).pipelineLogGroupPrefix}*`, ...s.exclude].join(',');
 }
 
-/**
- * The log groups the new-log-group function may touch, as IAM resources: the exact names and
- * prefixes when the selection is only those, every log group otherwise (a regular expression
- * or a tag cannot be written as an ARN).
- */
-export function newLogGroupResources(s: LogGroupSettings): Cfn[] {
-  const arn = (suffix: string) => sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${suffix}`);
-  if (s.patterns.length > 0 || Object.keys(s.tags).length > 0) return [arn('*')];
-  return [...s.names.flatMap((n) => [arn(n), arn(`${n}:*`)]), ...s.prefixes.map((p) => arn(`${p}*`))];
-}
-
 export async function generateNewLogGroup(p: Params, s: LogGroupSettings): Promise<{ functions: Record<string, Cfn>; resources: Record<string, Cfn> }> {
-  if (!(await p.bool('subscribeNewLogGroups'))) return { functions: {}, resources: {} };
-  if (s.names.length + s.prefixes.length + s.patterns.length + Object.keys(s.tags).length === 0) {
+  const newGroups = await p.bool('subscribeNewLogGroups');
+  const atDeploy = hasDeployTimeSelection(s);
+  if (!newGroups && !atDeploy) return { functions: {}, resources: {} };
+  if (newGroups && s.names.length + s.prefixes.length + s.patterns.length + Object.keys(s.tags).length === 0) {
     throw new ParamError('subscribeNewLogGroups', 'is true but no log group is selected (subscribeLogGroupNames, …Prefixes, …Patterns or …Tags)');
   }
   const key = 'new-log-group';
@@ -127,10 +123,10 @@ export async function generateNewLogGroup(p: Params, s: LogGroupSettings): Promi
 
   const fn = {
     handler: 'functions/new-log-group/handler.handler',
-    description: 'emf-fanout: subscribes new log groups (CloudTrail CreateLogGroup via EventBridge)',
+    description: `emf-fanout: subscribes ${[atDeploy && 'existing log groups at deploy time', newGroups && 'new log groups (CloudTrail CreateLogGroup)'].filter(Boolean).join(' and ')}`,
     role: ids.role,
     memorySize: 256,
-    timeout: 30,
+    timeout: atDeploy ? DEPLOY_TIME_FUNCTION_TIMEOUT : 30,
     maximumRetryAttempts: 2,
     destinations: { onFailure: { type: 'sqs', arn: getAtt(ids.queue, 'Arn') } },
     environment: {
@@ -146,20 +142,31 @@ export async function generateNewLogGroup(p: Params, s: LogGroupSettings): Promi
       MAX_FILTERS_PER_LOG_GROUP: String(s.maxFilters),
     },
   };
-  const logGroups = newLogGroupResources(s);
+  // The CreateLogGroup path; the deploy-time resource has its own policy (subscriptionResource.ts).
+  const eventStatements: Cfn[] = newGroups
+    ? [
+        {
+          Sid: 'SubscribeSelectedLogGroups',
+          Effect: 'Allow',
+          Action: ['logs:DescribeSubscriptionFilters', 'logs:PutSubscriptionFilter', ...(tagsUsed ? ['logs:ListTagsForResource'] : [])],
+          Resource: selectedLogGroupArns(s),
+        },
+      ]
+    : [];
   const statements: Cfn[] = [
-    {
-      Sid: 'SubscribeSelectedLogGroups',
-      Effect: 'Allow',
-      Action: ['logs:DescribeSubscriptionFilters', 'logs:PutSubscriptionFilter', ...(tagsUsed ? ['logs:ListTagsForResource'] : [])],
-      Resource: logGroups,
-    },
+    ...eventStatements,
     ownLogsStatement(`${name}LogGroup`),
     { Sid: 'FailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: getAtt(ids.queue, 'Arn') },
   ];
   const resources: Record<string, Cfn> = {
     [ids.role]: lambdaRole(key, statements),
     [ids.queue]: failureQueue(`${s.service}-${s.stage}-${key}-failures`),
+    [`${name}ErrorsAlarm`]: errorsAlarm(label, ids.fn, await p.int('alarmErrorsThreshold', 1, 1_000_000), topic),
+    [`${name}FailureQueueDepthAlarm`]: queueDepthAlarm(label, ids.queue, topic),
+    ...(atDeploy ? deployTimeResources(s, ids.fn, ids.role) : {}),
+  };
+  if (!newGroups) return { functions: { [key]: fn }, resources };
+  Object.assign(resources, {
     [ids.rule]: {
       Type: 'AWS::Events::Rule',
       Properties: {
@@ -177,8 +184,6 @@ export async function generateNewLogGroup(p: Params, s: LogGroupSettings): Promi
       Type: 'AWS::Lambda::Permission',
       Properties: { FunctionName: getAtt(ids.fn, 'Arn'), Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: getAtt(ids.rule, 'Arn') },
     },
-    [`${name}ErrorsAlarm`]: errorsAlarm(label, ids.fn, await p.int('alarmErrorsThreshold', 1, 1_000_000), topic),
-    [`${name}FailureQueueDepthAlarm`]: queueDepthAlarm(label, ids.queue, topic),
-  };
+  });
   return { functions: { [key]: fn }, resources };
 }

@@ -3,13 +3,12 @@
  * Two deployments: the shipped settings (forwarder only) and one with everything enabled.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsOf, getAtt, ofType, resolve, resourcesOf, ROOT, roleStatements, slsPackage, type Packaged, type Stmt } from './template.ts';
+import { actionsOf, getAtt, ofType, paramsWith, policyStatements, resolve, resourcesOf, roleStatements, slsPackage, type Packaged, type Stmt } from './template.ts';
 import { readZip } from './unzip.ts';
 
 const STREAM_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555';
@@ -22,16 +21,10 @@ const CONSUMERS = [
   { fn: 'example-http', id: 'ExampleDashhttp' },
 ];
 
-/** The shipped params with `overrides` in the default section, written to a temporary file. */
-function paramsWith(overrides: Record<string, unknown>): string {
-  const doc = parse(readFileSync(join(ROOT, 'config/params.yml'), 'utf8')) as { default: Record<string, unknown> };
-  doc.default = { ...doc.default, ...overrides };
-  const file = join(mkdtempSync(join(tmpdir(), 'emf-params-')), 'params.yml');
-  writeFileSync(file, stringify(doc));
-  return file;
-}
-
-const allStatements = (p: Packaged): Stmt[] => ofType(p.template, 'AWS::IAM::Role').flatMap(([id]) => roleStatements(p.template, id));
+const allStatements = (p: Packaged): Stmt[] => [
+  ...ofType(p.template, 'AWS::IAM::Role').flatMap(([id]) => roleStatements(p.template, id)),
+  ...ofType(p.template, 'AWS::IAM::Policy').flatMap(([id]) => policyStatements(p.template, id)),
+];
 const kinesisActions = (stmts: Stmt[]) => stmts.flatMap(actionsOf).filter((a) => a.startsWith('kinesis:'));
 
 let shipped: Packaged;
@@ -220,7 +213,10 @@ describe('CloudWatch Logs → forwarder', () => {
   });
 
   it('triggers the new-log-group function on CloudTrail CreateLogGroup, only when enabled', () => {
+    // No selection by prefix, pattern or tag and no subscribeNewLogGroups: neither the function nor the deploy-time resource.
     expect(shipped.template.Resources.NewDashlogDashgroupLambdaFunction).toBeUndefined();
+    expect(ofType(shipped.template, 'Custom::EmfFanoutSubscriptions')).toEqual([]);
+    expect(ofType(shipped.template, 'AWS::IAM::Policy')).toEqual([]);
     const rule = full.template.Resources.NewDashlogDashgroupCreateLogGroupRule!;
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.logs'],

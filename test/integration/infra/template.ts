@@ -5,11 +5,13 @@
  * the template uses, so assertions are about what would actually be deployed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -31,8 +33,48 @@ export interface Packaged {
   zips: string[];
 }
 
+/** The shipped params with `overrides` in the default section, written to a temporary file. */
+export function paramsWith(overrides: Record<string, unknown>): string {
+  const doc = parse(readFileSync(join(ROOT, 'config/params.yml'), 'utf8')) as { default: Record<string, unknown> };
+  doc.default = { ...doc.default, ...overrides };
+  const file = join(mkdtempSync(join(tmpdir(), 'emf-params-')), 'params.yml');
+  writeFileSync(file, stringify(doc));
+  return file;
+}
+
+/**
+ * serverless-esbuild builds in `<repo>/.esbuild` and deletes it afterwards, so two packagings
+ * at once (test files in parallel workers) would clobber each other's bundles: one at a time,
+ * across processes, with a lock directory (mkdir is atomic).
+ */
+async function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const lock = join(tmpdir(), `emf-fanout-sls-package-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
+  const giveUp = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // Left by a killed run: older than any packaging takes.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 600_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > giveUp) throw new Error(`waited 5 minutes for another sls package (${lock})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** `sls package --stage <stage>` into a fresh directory, with the params file given (or the shipped one). */
 export async function slsPackage(stage: string, paramsFile?: string): Promise<Packaged> {
+  return oneAtATime(() => packageNow(stage, paramsFile));
+}
+
+async function packageNow(stage: string, paramsFile?: string): Promise<Packaged> {
   const dir = mkdtempSync(join(tmpdir(), `emf-package-${stage}-`));
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'offline', AWS_SECRET_ACCESS_KEY: 'offline', AWS_SESSION_TOKEN: '' };
   delete env.AWS_PROFILE;
@@ -111,6 +153,13 @@ export function roleStatements(t: Template, roleId: string): Stmt[] {
   if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not a role`);
   const policies = resolve(t, role.Properties.Policies) as { PolicyDocument: { Statement: Stmt[] } }[];
   return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+/** Effective statements of a standalone `AWS::IAM::Policy`. */
+export function policyStatements(t: Template, policyId: string): Stmt[] {
+  const policy = t.Resources[policyId];
+  if (!policy || policy.Type !== 'AWS::IAM::Policy') throw new Error(`${policyId} is not a policy`);
+  return (resolve(t, policy.Properties.PolicyDocument) as { Statement: Stmt[] }).Statement;
 }
 
 export function ofType(t: Template, type: string): [string, Resource][] {

@@ -92,6 +92,81 @@ describe('new-log-group function', () => {
   });
 });
 
+describe('deploy-time subscriptions (custom resource)', () => {
+  const generated = async (extra: Record<string, unknown>) => {
+    const c = ctx({ ...shipped(), ...extra });
+    return { fns: await generateFunctions(c), r: (await generateResources(c)).Resources as Res };
+  };
+  type Stmt = { Sid: string; Action: string | string[]; Resource: { 'Fn::Sub': string } | { 'Fn::Sub': string }[] };
+  const statementsOf = (r: Res) => r.LogGroupSubscriptionsPolicy!.Properties.PolicyDocument.Statement as Stmt[];
+  const arns = (s: Stmt) => [s.Resource].flat().map((x) => x['Fn::Sub'].split(':log-group:')[1]);
+
+  it('creates the resource, after the logs permission and its policy, with the selection and filter settings as properties', async () => {
+    const { fns, r } = await generated({
+      subscribeLogGroupNames: ['/aws/lambda/shop-legacy'],
+      subscribeLogGroupPrefixes: ['/aws/lambda/shop-'],
+      excludeLogGroups: ['/aws/lambda/shop-debug*'],
+      filterPattern: '?"_aws"',
+    });
+    const cr = r.LogGroupSubscriptions!;
+    expect(cr.Type).toBe('Custom::EmfFanoutSubscriptions');
+    expect(cr.DependsOn).toEqual(['ForwarderLogsInvokePermission', 'LogGroupSubscriptionsPolicy']);
+    expect(cr.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': ['NewDashlogDashgroupLambdaFunction', 'Arn'] },
+      ServiceTimeout: 1200,
+      Service: 'emf-fanout',
+      Stage: 'dev',
+      DestinationArn: { 'Fn::GetAtt': ['ForwarderLambdaFunction', 'Arn'] },
+      FilterPattern: '?"_aws"',
+      Prefixes: ['/aws/lambda/shop-'],
+      Patterns: [],
+      RequiredTags: {},
+      Exclude: ['/aws/lambda/shop-debug*'],
+      StackManagedNames: ['/aws/lambda/shop-legacy'],
+      MaxFiltersPerLogGroup: '2',
+    });
+    expect(r.LogGroupSubscriptionsPolicy!.Properties.Roles).toEqual([{ Ref: 'NewDashlogDashgroupRole' }]);
+    // Without subscribeNewLogGroups: the function serves the resource only, and has time for a large account.
+    expect(Object.keys(fns)).toEqual(['new-log-group']);
+    expect((fns['new-log-group'] as { timeout: number }).timeout).toBe(900);
+    expect(r.NewDashlogDashgroupCreateLogGroupRule).toBeUndefined();
+    expect(r.NewDashlogDashgroupEventsInvokePermission).toBeUndefined();
+  });
+
+  it('may put filters only on the selected prefixes, list every log group, and read or delete filters anywhere', async () => {
+    const { r } = await generated({ subscribeLogGroupNames: ['/ecs/payments'], subscribeLogGroupPrefixes: ['/aws/lambda/shop-', '/aws/lambda/orders-'] });
+    const bySid = Object.fromEntries(statementsOf(r).map((s) => [s.Sid, s]));
+    expect(Object.keys(bySid)).toEqual(['ListLogGroups', 'SubscribeSelectedLogGroups', 'RemoveOwnFilter']);
+    expect([bySid.ListLogGroups!.Action, arns(bySid.ListLogGroups!)]).toEqual(['logs:DescribeLogGroups', ['*']]);
+    // Names are the stack's own filters: the resource never puts one there.
+    expect([bySid.SubscribeSelectedLogGroups!.Action, arns(bySid.SubscribeSelectedLogGroups!)]).toEqual([
+      ['logs:PutSubscriptionFilter'],
+      ['/aws/lambda/shop-*', '/aws/lambda/orders-*'],
+    ]);
+    expect([bySid.RemoveOwnFilter!.Action, arns(bySid.RemoveOwnFilter!)]).toEqual([['logs:DescribeSubscriptionFilters', 'logs:DeleteSubscriptionFilter'], ['*']]);
+    // The role's inline policy has no CloudWatch Logs subscription rights without subscribeNewLogGroups.
+    const inline = r.NewDashlogDashgroupRole!.Properties.Policies[0].PolicyDocument.Statement as Stmt[];
+    expect(inline.map((s) => s.Sid)).toEqual(['OwnLogs', 'FailedEvents']);
+  });
+
+  it('widens putting to every log group only for patterns or tags, and reads tags only with tags', async () => {
+    const byPattern = statementsOf((await generated({ subscribeLogGroupPatterns: ['^/batch/'] })).r).find((s) => s.Sid === 'SubscribeSelectedLogGroups')!;
+    expect([byPattern.Action, arns(byPattern)]).toEqual([['logs:PutSubscriptionFilter'], ['*']]);
+    const byTag = statementsOf((await generated({ subscribeLogGroupTags: { team: 'shop' } })).r).find((s) => s.Sid === 'SubscribeSelectedLogGroups')!;
+    expect([byTag.Action, arns(byTag)]).toEqual([['logs:PutSubscriptionFilter', 'logs:ListTagsForResource'], ['*']]);
+  });
+
+  it('is absent for exact names alone, and for no selection at all', async () => {
+    const namesOnly = await generated({ subscribeLogGroupNames: ['/ecs/payments'] });
+    expect(namesOnly.fns).toEqual({});
+    expect(Object.values(namesOnly.r).map((x) => x.Type)).toEqual(['AWS::Logs::SubscriptionFilter']);
+    const withNew = await generated({ subscribeLogGroupNames: ['/ecs/payments'], subscribeNewLogGroups: true });
+    expect(withNew.r.LogGroupSubscriptions).toBeUndefined();
+    expect(withNew.r.LogGroupSubscriptionsPolicy).toBeUndefined();
+    expect((withNew.fns['new-log-group'] as { timeout: number }).timeout).toBe(30);
+  });
+});
+
 describe('secret references → IAM resources', () => {
   it('maps SSM names and Secrets Manager names to the ARNs IAM matches', () => {
     const refs = secretRefs('x', {
