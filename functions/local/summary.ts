@@ -29,22 +29,16 @@ export interface ForwarderStats extends Omit<ForwarderSummary, 'logGroup' | 'log
   errors: string[];
 }
 
-export interface ProviderStats {
+/** A consumer's summaries added up over the run (the counters of `ConsumerSummary`), plus the run's own. */
+export interface ProviderStats extends Pick<ConsumerSummary, 'documents' | 'data' | 'delivered' | 'dropped' | 'dataDropped' | 'warnings' | 'examples'> {
   name: string;
   /** False for a bare Kinesis handler (`--handler`): only its records are counted, not its data. */
   counted: boolean;
   esm: EsmStats;
   /** Records written to the stream but neither processed nor discarded when the run ended (interrupted). */
   recordsUnconsumed: number;
-  documents: number;
-  data: number;
-  delivered: number;
   /** Provider calls repeated inside one invocation (retryable results). */
   sendRetries: number;
-  dropped: Record<string, number>;
-  dataDropped: number;
-  warnings: Record<string, number>;
-  examples: Record<string, string>;
   /** The provider's last retryable error behind a redelivery (why records were retried or discarded). */
   lastRetryError?: string;
 }
