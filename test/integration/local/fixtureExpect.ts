@@ -28,7 +28,7 @@ export function expectedCounts(lines: readonly FixtureLine[]): ExpectedCounts {
   return c;
 }
 
-type Doc = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions?: string[][]; Metrics: { Name: string; Unit?: string }[] }[] } };
+export type Doc = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions?: string[][]; Metrics: { Name: string; Unit?: string }[] }[] } };
 
 const dimsKey = (dims: Record<string, string>) => JSON.stringify(Object.entries(dims).sort(([a], [b]) => (a < b ? -1 : 1)));
 
@@ -40,19 +40,24 @@ function valueKey(raw: unknown): string {
   return JSON.stringify({ sum: s.Sum, count, min: s.Min, max: s.Max });
 }
 
-/** One key per datum CloudWatch would publish from the fixture's EMF documents (per dimension set), sorted. */
-export function expectedEmfData(lines: readonly FixtureLine[]): string[] {
-  const keys: string[] = [];
+/** Every (document, directive, dimension set, metric) CloudWatch would publish from the fixtures' valid EMF. */
+export function* fixtureMetrics(lines: readonly FixtureLine[]): Generator<{ doc: Doc; namespace: string; set: string[]; metric: { Name: string; Unit?: string } }> {
   for (const l of lines) {
     if (l.expect.kind !== 'emf') continue;
     const doc = JSON.parse(l.expect.emf) as Doc;
     for (const d of doc._aws.CloudWatchMetrics) {
       const sets = d.Dimensions === undefined || d.Dimensions.length === 0 ? [[]] : d.Dimensions;
-      for (const set of sets) {
-        const dims = Object.fromEntries(set.map((k) => [k, doc[k] as string]));
-        for (const m of d.Metrics) keys.push(`${d.Namespace}|${m.Name}|${m.Unit ?? 'None'}|${dimsKey(dims)}|${valueKey(doc[m.Name])}`);
-      }
+      for (const set of sets) for (const metric of d.Metrics) yield { doc, namespace: d.Namespace, set, metric };
     }
+  }
+}
+
+/** One key per datum CloudWatch would publish from the fixture's EMF documents (per dimension set), sorted. */
+export function expectedEmfData(lines: readonly FixtureLine[]): string[] {
+  const keys: string[] = [];
+  for (const { doc, namespace, set, metric: m } of fixtureMetrics(lines)) {
+    const dims = Object.fromEntries(set.map((k) => [k, doc[k] as string]));
+    keys.push(`${namespace}|${m.Name}|${m.Unit ?? 'None'}|${dimsKey(dims)}|${valueKey(doc[m.Name])}`);
   }
   return keys.sort();
 }

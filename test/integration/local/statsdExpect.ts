@@ -8,6 +8,7 @@
  * timer in milliseconds (each value), anything else → gauge; `STATSD_TYPE_OVERRIDES` as given.
  */
 import type { FixtureLine } from '../../fixtures/types.ts';
+import { fixtureMetrics } from './fixtureExpect.ts';
 
 export interface StatsdExpectation {
   counters: Map<string, number>;
@@ -25,33 +26,23 @@ const name = (s: string) => {
 };
 const segment = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
-type Doc = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions?: string[][]; Metrics: { Name: string; Unit?: string }[] }[] } };
 
 /** `overrides`: metric name → type, as `STATSD_TYPE_OVERRIDES=Name=counter` sets it. */
 export function expectStatsd(lines: readonly FixtureLine[], overrides: Readonly<Record<string, 'counter' | 'gauge'>> = {}): StatsdExpectation {
   const out: StatsdExpectation = { counters: new Map(), timers: new Map(), gauges: new Map(), present: new Set() };
-  for (const l of lines) {
-    if (l.expect.kind !== 'emf') continue;
-    const doc = JSON.parse(l.expect.emf) as Doc;
-    for (const d of doc._aws.CloudWatchMetrics) {
-      const sets = d.Dimensions === undefined || d.Dimensions.length === 0 ? [[]] : d.Dimensions;
-      for (const set of sets) {
-        const tags = set.map((k) => [segment(k), segment(doc[k] as string)] as const).sort(([a], [b]) => (a < b ? -1 : 1));
-        for (const m of d.Metrics) {
-          const key = name(`${d.Namespace}.${m.Name}`) + tags.map(([k, v]) => `.${k}.${v}`).join('');
-          const unit = m.Unit ?? 'None';
-          const raw = doc[m.Name];
-          out.present.add(key);
-          if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) continue;
-          const values = Array.isArray(raw) ? (raw as number[]) : [raw as number];
-          const type = overrides[m.Name] ?? (unit === 'Count' ? 'counter' : unit in TO_MS ? 'timer' : 'gauge');
-          const factor = TO_MS[unit] ?? 1;
-          if (type === 'counter') out.counters.set(key, (out.counters.get(key) ?? 0) + values.reduce((a, b) => a + b * factor, 0));
-          else if (type === 'timer') out.timers.set(key, [...(out.timers.get(key) ?? []), ...values.map((v) => v * factor)]);
-          else out.gauges.set(key, new Set([...(out.gauges.get(key) ?? []), ...values.map((v) => v * factor)]));
-        }
-      }
-    }
+  for (const { doc, namespace, set, metric: m } of fixtureMetrics(lines)) {
+    const tags = set.map((k) => [segment(k), segment(doc[k] as string)] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+    const key = name(`${namespace}.${m.Name}`) + tags.map(([k, v]) => `.${k}.${v}`).join('');
+    const unit = m.Unit ?? 'None';
+    const raw = doc[m.Name];
+    out.present.add(key);
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) continue;
+    const values = Array.isArray(raw) ? (raw as number[]) : [raw as number];
+    const type = overrides[m.Name] ?? (unit === 'Count' ? 'counter' : unit in TO_MS ? 'timer' : 'gauge');
+    const factor = TO_MS[unit] ?? 1;
+    if (type === 'counter') out.counters.set(key, (out.counters.get(key) ?? 0) + values.reduce((a, b) => a + b * factor, 0));
+    else if (type === 'timer') out.timers.set(key, [...(out.timers.get(key) ?? []), ...values.map((v) => v * factor)]);
+    else out.gauges.set(key, new Set([...(out.gauges.get(key) ?? []), ...values.map((v) => v * factor)]));
   }
   return out;
 }
