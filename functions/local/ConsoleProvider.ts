@@ -6,7 +6,8 @@
  *   ── console · flush 1 · 7 data points ──
  *   emf-fanout/checkout OrderValue{LogGroup="checkout",Operation="Checkout"} 42.5 None @ 2026-11-23T11:19:59.040Z
  */
-import type { MetricDatum, Provider, SendContext, SendResult } from '../../shared/consumer/types.ts';
+import { toDatumArray } from '../../shared/consumer/batch.ts';
+import { isStatisticSet, type MetricData, type MetricDatum, type Provider, type SendContext, type SendResult } from '../../shared/consumer/types.ts';
 
 export interface ConsoleProviderOptions {
   /** Where the blocks go. @default process.stdout */
@@ -25,10 +26,10 @@ const quote = (s: string) => JSON.stringify(s);
 /** The value as a reader expects it: `42.5`, `[1, 2, 2]`, or `{count=3 sum=6 min=1 max=3}` (+ values×counts of a histogram). */
 export function formatValue(d: Pick<MetricDatum, 'value'>): string {
   const v = d.value;
-  if (v.kind === 'values') {
-    if (v.values.length === 1) return fmtNumber(v.values[0]!);
-    if (v.values.length <= MAX_LISTED) return `[${v.values.map(fmtNumber).join(', ')}]`;
-    return `[${v.values.slice(0, MAX_LISTED - 1).map(fmtNumber).join(', ')}, …, ${fmtNumber(v.values.at(-1)!)}] (${v.values.length} values)`;
+  if (typeof v === 'number') return fmtNumber(v);
+  if (!isStatisticSet(v)) {
+    if (v.length <= MAX_LISTED) return `[${v.map(fmtNumber).join(', ')}]`;
+    return `[${v.slice(0, MAX_LISTED - 1).map(fmtNumber).join(', ')}, …, ${fmtNumber(v.at(-1)!)}] (${v.length} values)`;
   }
   const base = `count=${fmtNumber(v.count)} sum=${fmtNumber(v.sum)} min=${fmtNumber(v.min)} max=${fmtNumber(v.max)}`;
   if (!v.values || !v.counts) return `{${base}}`;
@@ -57,8 +58,8 @@ export class ConsoleProvider implements Provider {
     this.write = opts.write ?? ((t) => void process.stdout.write(t));
   }
 
-  async send(data: readonly MetricDatum[], _ctx: SendContext): Promise<SendResult> {
-    for (const d of data) this.buffered.push(d);
+  async send(data: MetricData, _ctx: SendContext): Promise<SendResult> {
+    for (const d of toDatumArray(data)) this.buffered.push(d);
     return { status: 'success' };
   }
 

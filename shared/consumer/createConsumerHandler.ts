@@ -8,10 +8,10 @@ import type { Env } from '../config/env.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { Tally } from '../tally.ts';
 import { defaultSafetyMarginMs, loadConsumerConfig } from './config.ts';
-import { decodeKinesisRecord } from './decode.ts';
+import { ChunkStream } from './batch.ts';
 import { callWithRetry, type CallWindow, type RetryPolicy, type RetryOutcome } from './retry.ts';
 import { dataDroppedOf, type ConsumerSummary } from './summary.ts';
-import type { MetricDatum, Provider, SendContext } from './types.ts';
+import type { Provider, SendContext } from './types.ts';
 
 export interface ConsumerHandlerOptions {
   /** Read at creation (cold start) for `CONSUMER_*` settings. @default process.env */
@@ -61,20 +61,8 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     const end = Date.now() + remaining;
     const issues = { dropped: new Tally(), warnings: new Tally() };
 
-    // 1. Decode every record; remember which record each datum came from.
-    const items: MetricDatum[] = [];
-    const recordOf: number[] = [];
-    let documents = 0;
-    let recordsUndecodable = 0;
-    for (const [i, record] of event.Records.entries()) {
-      const decoded = decodeKinesisRecord(record, issues, options.maxRecordBytes === undefined ? {} : { maxBytes: options.maxRecordBytes });
-      documents += decoded.documents;
-      if (!decoded.decoded) recordsUndecodable++;
-      for (const d of decoded.data) {
-        items.push(d);
-        recordOf.push(i);
-      }
-    }
+    // 1. Records are decoded as chunks are needed (so the batch holds about one chunk of decoded data).
+    const stream = new ChunkStream(event.Records, maxBatch, issues, options.maxRecordBytes === undefined ? {} : { maxBytes: options.maxRecordBytes });
 
     // 2. Deliver in order. `confirmed`: data before it are delivered or dropped for good.
     //    Providers with `flush` only confirm at flush; `sent` is how far `send` got.
@@ -89,8 +77,7 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
       stats.retries += Math.max(0, outcome.attempts - 1);
     };
     try {
-      while (sent < items.length) {
-        const chunk = items.slice(sent, sent + maxBatch);
+      for (let chunk = stream.next(); chunk !== undefined; chunk = stream.next()) {
         const outcome = await callWithRetry((ctx) => provider.send(chunk, ctx), sendWindow, policy, logger, estimate, 'send');
         tally(outcome);
         const r = outcome.result;
@@ -110,6 +97,8 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     } finally {
       sendWindow.dispose();
     }
+    // Delivery stopped early: the rest is redelivered, but this invocation's summary still counts it.
+    stream.drain();
 
     // 3. Flush (buffered providers); half the margin is kept for it.
     if (provider.flush) {
@@ -137,9 +126,9 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     const summary: ConsumerSummary = {
       provider: provider.name,
       records: event.Records.length,
-      recordsUndecodable,
-      documents,
-      data: items.length,
+      recordsUndecodable: stream.recordsUndecodable,
+      documents: stream.documents,
+      data: stream.decoded,
       delivered: stats.delivered,
       dropped: issues.dropped.counts,
       dataDropped: dataDroppedOf(issues.dropped.counts),
@@ -149,14 +138,14 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
       examples: { ...issues.warnings.examples, ...issues.dropped.examples },
     };
     const batchItemFailures: { itemIdentifier: string }[] = [];
-    if (confirmed < items.length) {
-      const first = recordOf[confirmed]!;
+    if (confirmed < stream.decoded) {
+      const first = stream.recordOf(confirmed);
       const sequenceNumber = event.Records[first]!.kinesis.sequenceNumber;
       batchItemFailures.push({ itemIdentifier: sequenceNumber });
       summary.redelivery = {
         sequenceNumber,
         records: event.Records.length - first,
-        data: items.length - recordOf.indexOf(first),
+        data: stream.decoded - (first === 0 ? 0 : stream.recordEnds[first - 1]!),
         error: gaveUp?.result.status === 'retryable' ? gaveUp.result.error.message : 'unknown',
         stoppedBy: gaveUp?.stoppedBy ?? 'retries',
       };

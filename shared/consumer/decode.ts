@@ -7,9 +7,9 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { DecodeError } from '../errors.ts';
 import { decodeBase64Strict } from '../encoding/base64.ts';
 import { decodeRecord } from '../record/format.ts';
-import { emfToData, type DecodeIssues } from './emfToData.ts';
+import { emfToGroups, expandGroup, type DecodeIssues, type MetricGroup } from './emfToData.ts';
 import type { DropReason } from './reasons.ts';
-import type { MetricDatum } from './types.ts';
+import type { DatumSource, MetricDatum } from './types.ts';
 
 /** What one Kinesis record produced. A record that does not decode has `data: []` and counts one `record_*` reason. */
 export interface DecodedRecord {
@@ -21,7 +21,7 @@ export interface DecodedRecord {
 }
 
 /**
- * Decodes one Lambda Kinesis record and expands every document it carries.
+ * Decodes one Lambda Kinesis record and expands every document it carries into separate data.
  * Never throws for bad input: problems are counted in `issues` (the example names the sequence number).
  *
  * @example
@@ -29,17 +29,30 @@ export interface DecodedRecord {
  * const { data } = decodeKinesisRecord(event.Records[0], issues);
  */
 export function decodeKinesisRecord(record: KinesisStreamRecord, issues: DecodeIssues, opts: { maxBytes?: number } = {}): DecodedRecord {
+  const groups: MetricGroup[] = [];
+  const r = decodeKinesisRecordGroups(record, issues, opts, groups);
+  const data: MetricDatum[] = [];
+  for (const g of groups) expandGroup(g, data);
+  return { data, documents: r.documents, decoded: r.decoded };
+}
+
+/**
+ * The handler's form of `decodeKinesisRecord`: appends the record's groups (see `emfToGroups`)
+ * to `out` instead of one object per datum.
+ */
+export function decodeKinesisRecordGroups(
+  record: KinesisStreamRecord, issues: DecodeIssues, opts: { maxBytes?: number }, out: { push(g: MetricGroup): unknown },
+): { documents: number; decoded: boolean } {
   let decoded;
   try {
     decoded = decodeRecord(decodeBase64Strict(record.kinesis.data, 'record_base64_invalid', 'kinesis.data'), opts);
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     issues.dropped.add(err.reason as DropReason, `${err.message} (sequenceNumber=${record.kinesis.sequenceNumber})`);
-    return { data: [], documents: 0, decoded: false };
+    return { documents: 0, decoded: false };
   }
-  const data: MetricDatum[] = [];
   for (const doc of decoded.documents) {
-    const source = {
+    const source: DatumSource = {
       account: decoded.owner,
       region: decoded.region,
       logGroup: decoded.logGroup,
@@ -47,7 +60,7 @@ export function decodeKinesisRecord(record: KinesisStreamRecord, issues: DecodeI
       eventId: doc.id,
       origin: doc.origin,
     };
-    for (const d of emfToData(doc.emf, source, doc.timestamp, issues)) data.push(d);
+    emfToGroups(doc.emf, source, doc.timestamp, issues, out);
   }
-  return { data, documents: decoded.documents.length, decoded: true };
+  return { documents: decoded.documents.length, decoded: true };
 }

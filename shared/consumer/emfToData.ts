@@ -1,6 +1,7 @@
 /**
  * One EMF document (parsed from the record) → the metric data CloudWatch would publish from it:
- * one datum per (directive, dimension set, metric definition).
+ * one datum per (directive, dimension set, metric definition), held as groups (one per directive
+ * and dimension set) so a batch of tens of thousands of data costs a few thousand objects.
  *
  * This runs on documents our forwarder validated, but also on records written by other
  * producers of the record format, so nothing here trusts the structure: every problem is
@@ -10,7 +11,7 @@ import { EMF_UNIT_SET, type EmfUnit, type StorageResolution } from '../emf/const
 import type { Tally } from '../tally.ts';
 import { toMetricValue } from './metricValue.ts';
 import type { DropReason, WarningReason } from './reasons.ts';
-import type { DatumSource, MetricDatum } from './types.ts';
+import type { DatumSource, MetricDatum, MetricValue } from './types.ts';
 
 /** Where a document's problems are counted: `dropped` for lost input, `warnings` for data changed on the way. */
 export interface DecodeIssues {
@@ -30,41 +31,65 @@ interface Directive {
 }
 
 /**
- * Expands one document into data. Never throws for bad input.
+ * The usable metrics of one directive, as parallel arrays (no object per metric: a batch holds
+ * tens of thousands of them). Shared by the groups of the directive's dimension sets.
+ */
+export interface MetricDefinitions {
+  readonly names: readonly string[];
+  readonly units: readonly EmfUnit[];
+  readonly resolutions: readonly StorageResolution[];
+  readonly values: readonly MetricValue[];
+}
+
+/** One (document, directive, dimension set): what its metrics share. `defs.names.length` data. */
+export interface MetricGroup {
+  readonly namespace: string;
+  readonly timestamp: number;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly directiveDimensions: Readonly<Record<string, string>>;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly source: DatumSource;
+  readonly defs: MetricDefinitions;
+}
+
+/**
+ * Checks one document and appends its groups to `out`; returns how many data they hold. Never
+ * throws for bad input. Problems are counted as the per-datum view would count them (once per
+ * dimension set), so the counts do not depend on how the data are held.
  *
  * @param eventTimestamp the log event's timestamp, used when `_aws.Timestamp` is unusable.
- * @example
- * const data = emfToData(JSON.parse('{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["A"]],"Metrics":[{"Name":"m"}]}]},"A":"x","m":2}'),
- *   source, 1, { dropped: new Tally(), warnings: new Tally() });
- * // → [{ namespace:'N', name:'m', unit:'None', storageResolution:60, dimensions:{A:'x'}, value:{kind:'values', values:[2]}, … }]
  */
-export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: number, issues: DecodeIssues): MetricDatum[] {
-  const drop = (reason: DropReason, message: string) => report(issues.dropped, source, reason, message);
-  const warn = (reason: WarningReason, message: string) => report(issues.warnings, source, reason, message);
-
+export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: number, issues: DecodeIssues, out: { push(g: MetricGroup): unknown }): number {
   if (!isObject(doc) || !isObject(doc._aws) || !Array.isArray(doc._aws.CloudWatchMetrics)) {
-    drop('document_shape_invalid', 'EMF document must be an object whose "_aws.CloudWatchMetrics" is an array');
-    return [];
+    report(issues.dropped, source, 'document_shape_invalid', 'EMF document must be an object whose "_aws.CloudWatchMetrics" is an array');
+    return 0;
   }
   const root = doc;
   const rawTimestamp = (doc._aws as Json).Timestamp;
   let timestamp = eventTimestamp;
   if (typeof rawTimestamp === 'number' && Number.isFinite(rawTimestamp)) timestamp = rawTimestamp;
-  else warn('document_timestamp_invalid', `"_aws.Timestamp" is ${JSON.stringify(rawTimestamp) ?? 'absent'}; using the log event timestamp`);
+  else report(issues.warnings, source, 'document_timestamp_invalid', `"_aws.Timestamp" is ${JSON.stringify(rawTimestamp) ?? 'absent'}; using the log event timestamp`);
 
   const rawDirectives = (doc._aws as Json).CloudWatchMetrics as unknown[];
   const directives: Directive[] = [];
   for (let i = 0; i < rawDirectives.length; i++) {
-    const d = readDirective(rawDirectives[i], i, drop);
+    const d = readDirective(rawDirectives[i], i, issues, source);
     if (d) directives.push(d);
   }
   // A member named by any metric definition is a metric value, never a property.
   const metricMembers = new Set<string>();
   for (const d of directives) for (const def of d.definitions) if (isObject(def) && typeof def.Name === 'string') metricMembers.add(def.Name);
+  // The root members that are properties unless a dimension set claims them (usually a handful).
+  const propertyKeys: string[] = [];
+  for (const k in root) if (k !== '_aws' && !metricMembers.has(k) && Object.hasOwn(root, k)) propertyKeys.push(k);
 
-  const data: MetricDatum[] = [];
+  let count = 0;
   for (const d of directives) {
-    const directiveDimensions = unionDimensions(root, d.sets);
+    if (d.sets.length === 0) continue;
+    const defs = readDefinitions(root, d, issues, source);
+    const n = defs.names.length;
+    // One set (the usual case): the union is that set's dimensions, the same object when they are valid.
+    let directiveDimensions = d.sets.length === 1 ? undefined : unionDimensions(root, d.sets);
     for (const set of d.sets) {
       let invalid: string | undefined;
       const dimensions: Record<string, string> = {};
@@ -76,67 +101,115 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
         }
         dimensions[k] = v;
       }
-      const properties = propertiesOf(root, metricMembers, invalid === undefined ? set : NO_KEYS);
-      for (const def of d.definitions) {
-        if (!isObject(def) || typeof def.Name !== 'string' || def.Name === '') {
-          drop('metric_definition_invalid', `metric definition ${JSON.stringify(def)} in namespace "${d.namespace}" has no non-empty string "Name"`);
-          continue;
-        }
-        const name = def.Name;
-        if (!(name in root)) {
-          drop('metric_value_missing', `metric "${name}" in namespace "${d.namespace}" has no member in the document`);
-          continue;
-        }
-        const value = toMetricValue(root[name]);
-        if (typeof value === 'string') {
-          drop('metric_value_invalid', `metric "${name}" in namespace "${d.namespace}": ${value}`);
-          continue;
-        }
-        if (invalid !== undefined) {
-          warn('dimension_value_invalid', `dimension "${invalid}" is ${JSON.stringify(root[invalid]) ?? 'absent'}, not a non-empty string; metric "${name}" published without dimensions`);
-        }
-        data.push({
-          namespace: d.namespace,
-          name,
-          unit: unitOf(def, name, warn),
-          storageResolution: resolutionOf(def, name, warn),
-          timestamp,
-          value,
-          dimensions: invalid === undefined ? dimensions : EMPTY,
-          directiveDimensions,
-          properties,
-          source,
-        });
+      directiveDimensions ??= invalid === undefined ? dimensions : unionDimensions(root, d.sets);
+      if (invalid !== undefined && n > 0) {
+        report(issues.warnings, source, 'dimension_value_invalid', `dimension "${invalid}" is ${JSON.stringify(root[invalid]) ?? 'absent'}, not a non-empty string; metric "${defs.names[0]}" published without dimensions`, n);
       }
+      out.push({
+        namespace: d.namespace,
+        timestamp,
+        dimensions: invalid === undefined ? dimensions : EMPTY,
+        directiveDimensions,
+        properties: propertiesOf(root, propertyKeys, invalid === undefined ? set : NO_KEYS),
+        source,
+        defs,
+      });
+      count += n;
     }
   }
+  return count;
+}
+
+/** Appends the data of `g` to `out` as separate objects (for code that keeps data; the batches avoid it). */
+export function expandGroup(g: MetricGroup, out: MetricDatum[], from = 0, to = g.defs.names.length): void {
+  const { names, units, resolutions, values } = g.defs;
+  for (let i = from; i < to; i++) {
+    out.push({
+      namespace: g.namespace, name: names[i]!, unit: units[i]!, storageResolution: resolutions[i]!, timestamp: g.timestamp,
+      value: values[i]!, dimensions: g.dimensions, directiveDimensions: g.directiveDimensions, properties: g.properties, source: g.source,
+    });
+  }
+}
+
+/**
+ * Expands one document into data: one datum per (directive, dimension set, metric definition).
+ * Never throws for bad input.
+ *
+ * @example
+ * const data = emfToData(JSON.parse('{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["A"]],"Metrics":[{"Name":"m"}]}]},"A":"x","m":2}'),
+ *   source, 1, { dropped: new Tally(), warnings: new Tally() });
+ * // → [{ namespace:'N', name:'m', unit:'None', storageResolution:60, dimensions:{A:'x'}, value:2, … }]
+ */
+export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: number, issues: DecodeIssues): MetricDatum[] {
+  const groups: MetricGroup[] = [];
+  emfToGroups(doc, source, eventTimestamp, issues, groups);
+  const data: MetricDatum[] = [];
+  for (const g of groups) expandGroup(g, data);
   return data;
+}
+
+/** The usable definitions of a directive; a problem counts once per dimension set, as it loses (or changes) one datum per set. */
+function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, source: DatumSource): MetricDefinitions {
+  const perSet = d.sets.length;
+  const names: string[] = [];
+  const units: EmfUnit[] = [];
+  const resolutions: StorageResolution[] = [];
+  const values: MetricValue[] = [];
+  for (const def of d.definitions) {
+    if (!isObject(def) || typeof def.Name !== 'string' || def.Name === '') {
+      report(issues.dropped, source, 'metric_definition_invalid', `metric definition ${JSON.stringify(def)} in namespace "${d.namespace}" has no non-empty string "Name"`, perSet);
+      continue;
+    }
+    const name = def.Name;
+    const raw = root[name];
+    // JSON has no `undefined`: an undefined member is a missing one (`in` is only asked then).
+    if (raw === undefined && !(name in root)) {
+      report(issues.dropped, source, 'metric_value_missing', `metric "${name}" in namespace "${d.namespace}" has no member in the document`, perSet);
+      continue;
+    }
+    const value = toMetricValue(raw);
+    if (typeof value === 'string') {
+      report(issues.dropped, source, 'metric_value_invalid', `metric "${name}" in namespace "${d.namespace}": ${value}`, perSet);
+      continue;
+    }
+    names.push(name);
+    units.push(def.Unit === undefined ? 'None' : unitOf(def.Unit, name, issues, source, perSet));
+    resolutions.push(def.StorageResolution === undefined ? 60 : resolutionOf(def.StorageResolution, name, issues, source, perSet));
+    values.push(value);
+  }
+  return { names, units, resolutions, values };
 }
 
 const NO_KEYS: readonly string[] = [];
 
 /** Reporting is the rare path: its context string is built only when something is reported. */
-function report(tally: Tally, source: DatumSource, reason: string, message: string): void {
-  tally.add(reason, `${message} (logGroup=${source.logGroup} eventId=${source.eventId})`);
+function report(tally: Tally, source: DatumSource, reason: DropReason | WarningReason, message: string, n = 1): void {
+  tally.add(reason, `${message} (logGroup=${source.logGroup} eventId=${source.eventId})`, n);
 }
 
-function readDirective(raw: unknown, i: number, drop: (r: DropReason, m: string, n?: number) => void): Directive | undefined {
+function readDirective(raw: unknown, i: number, issues: DecodeIssues, source: DatumSource): Directive | undefined {
   if (!isObject(raw) || typeof raw.Namespace !== 'string' || raw.Namespace === '' || !Array.isArray(raw.Metrics)) {
-    drop('directive_invalid', `directive ${i} must have a non-empty string "Namespace" and a "Metrics" array`);
+    report(issues.dropped, source, 'directive_invalid', `directive ${i} must have a non-empty string "Namespace" and a "Metrics" array`);
     return undefined;
   }
   if (raw.Dimensions !== undefined && !Array.isArray(raw.Dimensions)) {
-    drop('directive_invalid', `directive ${i} ("${raw.Namespace}") has "Dimensions" that is not an array`);
+    report(issues.dropped, source, 'directive_invalid', `directive ${i} ("${raw.Namespace}") has "Dimensions" that is not an array`);
     return undefined;
   }
   // Absent (AWS's OpenTelemetry exporters) or empty `Dimensions`: one set without dimensions.
   const rawSets = raw.Dimensions === undefined || raw.Dimensions.length === 0 ? [[]] : (raw.Dimensions as unknown[]);
   const sets: string[][] = [];
   for (const s of rawSets) {
-    if (Array.isArray(s) && s.every((k) => typeof k === 'string' && k !== '')) sets.push(s as string[]);
-    else drop('dimension_set_invalid', `dimension set ${JSON.stringify(s)} of namespace "${raw.Namespace}" is not an array of non-empty strings`);
+    if (isKeyList(s)) sets.push(s);
+    else report(issues.dropped, source, 'dimension_set_invalid', `dimension set ${JSON.stringify(s)} of namespace "${raw.Namespace}" is not an array of non-empty strings`);
   }
   return { namespace: raw.Namespace, sets, definitions: raw.Metrics as unknown[] };
+}
+
+function isKeyList(s: unknown): s is string[] {
+  if (!Array.isArray(s)) return false;
+  for (let i = 0; i < s.length; i++) if (typeof s[i] !== 'string' || s[i] === '') return false;
+  return true;
 }
 
 /** The union of every set's dimensions whose value is a usable string (invalid values are left out). */
@@ -146,25 +219,20 @@ function unionDimensions(root: Json, sets: readonly string[][]): Readonly<Record
   return out;
 }
 
-function propertiesOf(root: Json, metricMembers: ReadonlySet<string>, dimensionKeys: readonly string[]): Readonly<Record<string, unknown>> {
+function propertiesOf(root: Json, propertyKeys: readonly string[], dimensionKeys: readonly string[]): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const k in root) {
-    if (k === '_aws' || metricMembers.has(k) || dimensionKeys.includes(k) || !Object.hasOwn(root, k)) continue;
-    out[k] = root[k];
-  }
+  for (const k of propertyKeys) if (!dimensionKeys.includes(k)) out[k] = root[k];
   return out;
 }
 
-function unitOf(def: Json, name: string, warn: (r: WarningReason, m: string) => void): EmfUnit {
-  if (def.Unit === undefined) return 'None';
-  if (typeof def.Unit === 'string' && EMF_UNIT_SET.has(def.Unit)) return def.Unit as EmfUnit;
-  warn('metric_unit_invalid', `metric "${name}" has Unit ${JSON.stringify(def.Unit)}, not an EMF unit; delivered as None`);
+function unitOf(unit: unknown, name: string, issues: DecodeIssues, source: DatumSource, n: number): EmfUnit {
+  if (typeof unit === 'string' && EMF_UNIT_SET.has(unit)) return unit as EmfUnit;
+  report(issues.warnings, source, 'metric_unit_invalid', `metric "${name}" has Unit ${JSON.stringify(unit)}, not an EMF unit; delivered as None`, n);
   return 'None';
 }
 
-function resolutionOf(def: Json, name: string, warn: (r: WarningReason, m: string) => void): StorageResolution {
-  if (def.StorageResolution === undefined || def.StorageResolution === 60) return 60;
-  if (def.StorageResolution === 1) return 1;
-  warn('metric_storage_resolution_invalid', `metric "${name}" has StorageResolution ${JSON.stringify(def.StorageResolution)}, not 1 or 60; delivered as 60`);
+function resolutionOf(resolution: unknown, name: string, issues: DecodeIssues, source: DatumSource, n: number): StorageResolution {
+  if (resolution === 60 || resolution === 1) return resolution;
+  report(issues.warnings, source, 'metric_storage_resolution_invalid', `metric "${name}" has StorageResolution ${JSON.stringify(resolution)}, not 1 or 60; delivered as 60`, n);
   return 60;
 }

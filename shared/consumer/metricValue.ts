@@ -4,7 +4,7 @@
  * are the part most likely to grow: AWS's OpenTelemetry exporters already write an
  * undocumented object shape (emf-facts.md §1.4).
  */
-import type { MetricValue } from './types.ts';
+import type { MetricValue, StatisticSet } from './types.ts';
 
 /** Either the value or, as a string, a human-readable reason it was rejected (no wrapper object: this runs once per datum). */
 export type MetricValueResult = MetricValue | string;
@@ -12,27 +12,29 @@ export type MetricValueResult = MetricValue | string;
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 function numberArray(v: unknown): number[] | undefined {
-  return Array.isArray(v) && v.every(isFiniteNumber) ? (v as number[]) : undefined;
+  if (!Array.isArray(v)) return undefined;
+  for (let i = 0; i < v.length; i++) if (!isFiniteNumber(v[i])) return undefined;
+  return v as number[];
 }
 
 /**
- * - number → one observation;
- * - array of numbers → one observation per element (an empty array is rejected: it observes nothing);
+ * - number → itself (one observation);
+ * - array of numbers → itself, one observation per element (an empty array is rejected: it observes nothing);
  * - `{Values?,Counts?,Sum,Min,Max,Count}` → a statistic set whose sample count is `sum(Counts)`
  *   when `Counts` is present (CloudWatch ignores `Count` then), else `Count`.
  *
  * @example
- * toMetricValue(3)                                   // {kind:'values', values:[3]}
- * toMetricValue({Sum:6, Min:1, Max:5, Count:3})      // {kind:'statistics', sum:6, min:1, max:5, count:3}
+ * toMetricValue(3)                                   // 3
+ * toMetricValue({Sum:6, Min:1, Max:5, Count:3})      // {sum:6, min:1, max:5, count:3}
  * toMetricValue('3')                                 // 'value is string, not …'
  */
 export function toMetricValue(raw: unknown): MetricValueResult {
-  if (isFiniteNumber(raw)) return { kind: 'values', values: [raw] };
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : `value is ${raw}, not a finite number`;
   if (Array.isArray(raw)) {
     const values = numberArray(raw);
     if (values === undefined) return 'array contains a value that is not a finite number';
     if (values.length === 0) return 'array is empty';
-    return { kind: 'values', values };
+    return values;
   }
   if (typeof raw === 'object' && raw !== null) return toStatistics(raw as Record<string, unknown>);
   return `value is ${raw === null ? 'null' : typeof raw}, not a number, an array of numbers or a statistic set`;
@@ -56,8 +58,7 @@ function toStatistics(o: Record<string, unknown>): MetricValueResult {
   }
   const count = counts !== undefined ? counts.reduce((a, b) => a + b, 0) : (o.Count as number);
   if (count < 0) return `statistic set has a negative Count ${count}`;
-  const value: MetricValue = {
-    kind: 'statistics',
+  const value: StatisticSet = {
     sum,
     min,
     max,

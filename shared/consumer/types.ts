@@ -7,25 +7,39 @@ import type { DocumentOrigin } from '../record/format.ts';
 import type { Logger } from '../log/logger.ts';
 
 /**
- * The value of one metric datum, expanded faithfully from the EMF member:
- * - a number `n` → `{kind:'values', values:[n]}`
- * - an array → `{kind:'values', values:[…]}` (each element is one observation, as CloudWatch counts them)
- * - a statistic set `{Values?,Counts?,Sum,Min,Max,Count}` → `{kind:'statistics', …}`;
- *   `counts[i]` is how many times `values[i]` was observed. CloudWatch takes the sample count from
- *   the sum of `Counts` when present (the `Count` field is then ignored), otherwise from `Count`.
+ * A statistic set (`{Values?, Counts?, Sum, Min, Max, Count}` in EMF), normalised. `counts[i]` is how
+ * many times `values[i]` was observed. CloudWatch takes the sample count from the sum of `Counts`
+ * when present (the `Count` field is then ignored), otherwise from `Count`.
  */
-export type MetricValue =
-  | { kind: 'values'; values: readonly number[] }
-  | {
-      kind: 'statistics';
-      sum: number;
-      min: number;
-      max: number;
-      /** Sample count: sum(Counts) when Values/Counts are present, else `Count`. */
-      count: number;
-      values?: readonly number[];
-      counts?: readonly number[];
-    };
+export interface StatisticSet {
+  sum: number;
+  min: number;
+  max: number;
+  /** Sample count: sum(Counts) when Values/Counts are present, else `Count`. */
+  count: number;
+  values?: readonly number[];
+  counts?: readonly number[];
+}
+
+/**
+ * The value of one metric datum, in the EMF member's own shape (checked, never copied for numbers
+ * and arrays, so a datum costs one object):
+ * - a number: one observation;
+ * - a non-empty array of numbers: each element is one observation, as CloudWatch counts them;
+ * - a `StatisticSet`.
+ * Tell them apart with `typeof v === 'number'`, then `isStatisticSet(v)`; what is left is the array.
+ */
+export type MetricValue = number | readonly number[] | StatisticSet;
+
+/** True for the statistic-set shape of a `MetricValue`. */
+export function isStatisticSet(v: MetricValue): v is StatisticSet {
+  return typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The observations of a number or array value (`[]` for a statistic set), for code that prefers one shape. */
+export function observationsOf(v: MetricValue): readonly number[] {
+  return typeof v === 'number' ? [v] : isStatisticSet(v) ? [] : v;
+}
 
 /** Where a datum came from. */
 export interface DatumSource {
@@ -57,6 +71,20 @@ export interface MetricDatum {
   source: DatumSource;
 }
 
+/**
+ * The data of one `send`, in order: array-like, read with `forEach`. A plain `MetricDatum[]` is
+ * one; the handler's batches are another, which walk the decoded documents and hand `fn` ONE
+ * datum object, refilled for each datum (a batch holds tens of thousands of data: an object each
+ * would cost more than everything else). So read the datum inside `fn`; to keep it, copy it
+ * (`{ ...d }`). Its `dimensions`, `directiveDimensions`, `properties`, `source` and `value` are
+ * not refilled, only pointed elsewhere: keeping those is fine, and data of one dimension set of
+ * one document share the same objects (cache by identity).
+ */
+export interface MetricData {
+  readonly length: number;
+  forEach(fn: (d: MetricDatum, index: number) => void): void;
+}
+
 export interface SendContext {
   /** Epoch ms by which `send` must have returned (the handler keeps a safety margin before Lambda's deadline). */
   deadline: number;
@@ -80,8 +108,11 @@ export type SendResult =
 export interface Provider {
   /** Short name used in logs and counters, e.g. `prometheus`. */
   readonly name: string;
-  /** Delivers `data` (a chunk of at most `maxBatchSize` data). Must not throw: return a `SendResult`. */
-  send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult>;
+  /**
+   * Delivers `data` (a chunk of at most `maxBatchSize` data; see `MetricData` before keeping a datum).
+   * A retry passes the same `data` object again. Must not throw: return a `SendResult`.
+   */
+  send(data: MetricData, ctx: SendContext): Promise<SendResult>;
   /** Largest number of data per `send`; the handler splits larger batches. Default: unlimited. */
   readonly maxBatchSize?: number;
   /** Completes any buffered sends before the handler returns (Lambda freezes the sandbox afterwards). */

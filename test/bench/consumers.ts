@@ -10,9 +10,9 @@ import { packDocuments } from '../../functions/forwarder/pack.ts';
 import { encodeWriteRequest } from '../../functions/consumers/prometheus/writeRequest.ts';
 import { createTranslator } from '../../functions/consumers/prometheus/translate.ts';
 import { decodeSubscriptionEvent } from '../../shared/cloudwatch/subscription.ts';
-import { decodeKinesisRecord } from '../../shared/consumer/decode.ts';
+import { ChunkStream } from '../../shared/consumer/batch.ts';
+import type { MetricData } from '../../shared/consumer/types.ts';
 import { kinesisEventFromRecords } from '../../shared/consumer/testing/kinesisEvent.ts';
-import type { MetricDatum } from '../../shared/consumer/types.ts';
 import type { RecordCompression } from '../../shared/record/format.ts';
 import { Tally } from '../../shared/tally.ts';
 import type { BenchBatch } from './corpus.ts';
@@ -32,12 +32,13 @@ export function consumerRecords(batches: readonly BenchBatch[], compression: Rec
   return kinesisEventFromRecords(data).Records;
 }
 
-export function decodeAll(records: readonly KinesisStreamRecord[]): MetricDatum[] {
+/** Decodes the records into chunks of at most `maxBatch` data exactly as `createConsumerHandler` does, handing each to `use`. */
+export function forEachChunk(records: readonly KinesisStreamRecord[], maxBatch: number, use: (chunk: MetricData) => void): number {
   const issues = { dropped: new Tally(), warnings: new Tally() };
-  const out: MetricDatum[] = [];
-  for (const r of records) for (const d of decodeKinesisRecord(r, issues).data) out.push(d);
+  const stream = new ChunkStream(records, maxBatch, issues, {});
+  for (let chunk = stream.next(); chunk !== undefined; chunk = stream.next()) use(chunk);
   if (issues.dropped.total > 0) throw new Error(`bench records dropped data: ${JSON.stringify(issues.dropped.counts)}`);
-  return out;
+  return stream.decoded;
 }
 
 export function recordsLowerBound(records: readonly KinesisStreamRecord[]): number {
@@ -66,15 +67,14 @@ export function benchPrometheus(records: readonly KinesisStreamRecord[], compres
   let samples = 0;
   const run = (): void => {
     samples = 0;
-    const data = decodeAll(records);
-    for (let i = 0; i < data.length; i += chunk) {
-      const t = translator.translate(data.slice(i, i + chunk));
+    forEachChunk(records, chunk, (c) => {
+      const t = translator.translate(c);
       samples += t.samples;
       for (const r of t.requests) encodeWriteRequest(r.request);
-    }
+    });
   };
   run();
-  const data = decodeAll(records).length;
+  const data = forEachChunk(records, chunk, () => undefined);
   const c = compare(run, () => void recordsLowerBound(records));
   return { ...c, name: 'prometheus remote write', compression, data, units: samples, unitName: 'samples', unitsPerSecond: samples / (c.candidateMs / 1000) };
 }

@@ -19,8 +19,9 @@ const value = fc.oneof(
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
 
 const metricValue: fc.Arbitrary<MetricValue> = fc.oneof(
-  fc.array(finite, { minLength: 1, maxLength: 5 }).map((values): MetricValue => ({ kind: 'values', values })),
-  fc.tuple(finite, finite, finite, fc.nat({ max: 1000 })).map(([sum, min, max, count]): MetricValue => ({ kind: 'statistics', sum, min, max, count })),
+  finite,
+  fc.array(finite, { minLength: 1, maxLength: 5 }).map((values): MetricValue => values),
+  fc.tuple(finite, finite, finite, fc.nat({ max: 1000 })).map(([sum, min, max, count]): MetricValue => ({ sum, min, max, count })),
 );
 
 /** @param baseTime timestamps fall within 10 minutes after it. */

@@ -5,7 +5,7 @@
  * a prefix; it throws on inputs whose outcome it does not model (label-name collisions), so a
  * test never silently expects the wrong thing.
  */
-import type { MetricDatum } from '../../shared/consumer/types.ts';
+import { isStatisticSet, type MetricDatum } from '../../shared/consumer/types.ts';
 
 /** `name{a="x",b="y"}` (labels sorted, `__name__` outside) → timestamp ms → value. */
 export type ExpectedSeries = Map<string, Map<number, number>>;
@@ -127,7 +127,8 @@ export class Oracle {
 
   /** A datum as the contract kit describes it (its value already expanded). */
   addDatum(d: MetricDatum): void {
-    const raw = d.value.kind === 'values' ? [...d.value.values] : { Sum: d.value.sum, Min: d.value.min, Max: d.value.max, Count: d.value.count };
+    const v = d.value;
+    const raw = isStatisticSet(v) ? { Sum: v.sum, Min: v.min, Max: v.max, Count: v.count } : v;
     this.add(d.namespace, d.name, d.unit, { ...d.dimensions }, d.timestamp, raw);
   }
 

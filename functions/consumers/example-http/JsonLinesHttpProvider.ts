@@ -5,14 +5,16 @@
  * maps the answer to a `SendResult`.
  */
 import { resultFromHttpStatus, resultFromNetworkError } from '../../../shared/consumer/http.ts';
-import type { MetricDatum, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
+import type { MetricData, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
 import { createSecretResolver, type SecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import type { ExampleHttpConfig } from './config.ts';
 
 /** One line per datum, each ending in `\n`: what the receiver gets. */
-export function toJsonLines(data: readonly MetricDatum[]): string {
+export function toJsonLines(data: MetricData): string {
   let body = '';
-  for (const d of data) body += JSON.stringify(d) + '\n';
+  data.forEach((d) => {
+    body += JSON.stringify(d) + '\n';
+  });
   return body;
 }
 
@@ -32,7 +34,7 @@ export class JsonLinesHttpProvider implements Provider {
     this.maxBatchSize = config.maxBatchSize;
   }
 
-  async send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult> {
+  async send(data: MetricData, ctx: SendContext): Promise<SendResult> {
     const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
     if (this.authorization !== undefined) headers.authorization = this.authorization;
     try {

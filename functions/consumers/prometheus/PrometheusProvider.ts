@@ -7,7 +7,7 @@
  * not sent again: re-sending accepted samples would be out of order for a receiver without an
  * out-of-order window, and rejected ones would only be rejected again.
  */
-import type { MetricDatum, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
+import type { MetricData, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
 import { createSecretResolver, type SecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import { createRequestAuth, type AuthDeps } from './auth.ts';
 import type { PrometheusConfig } from './config.ts';
@@ -55,9 +55,9 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });
   const translator = createTranslator(config.translate);
-  const chunks = new WeakMap<readonly MetricDatum[], ChunkState>();
+  const chunks = new WeakMap<MetricData, ChunkState>();
 
-  const stateOf = (data: readonly MetricDatum[], ctx: SendContext): ChunkState => {
+  const stateOf = (data: MetricData, ctx: SendContext): ChunkState => {
     let s = chunks.get(data);
     if (s === undefined) {
       const plan = translator.translate(data);

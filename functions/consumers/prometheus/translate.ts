@@ -1,5 +1,5 @@
 /**
- * MetricDatum[] → remote-write requests. Pure and synchronous (the benchmark and the fuzz tests
+ * Metric data → remote-write requests. Pure and synchronous (the benchmark and the fuzz tests
  * call it directly). Rules, documented in the README ("Prometheus naming" and "Ordering"):
  *
  * - number / array → one gauge series `<name>`; every element is an observation at the document's timestamp.
@@ -10,7 +10,7 @@
  *   never rejected for its own duplicates or ordering.
  * - requests split at `maxSamplesPerRequest` samples / `maxRequestBytes` (protobuf, before snappy).
  */
-import type { MetricDatum } from '../../../shared/consumer/types.ts';
+import { isStatisticSet, type MetricData, type MetricDatum } from '../../../shared/consumer/types.ts';
 import type { EmfUnit } from '../../../shared/emf/constants.ts';
 import { DEFAULT_TRANSLATE_OPTIONS, type SourceLabel, type TranslateOptions } from './config.ts';
 import { assignLabelNames, compareStrings, convertValue, metricName, unitMapping, type UnitMapping } from './naming.ts';
@@ -34,6 +34,7 @@ export interface TranslateResult {
 type Kind = 'value' | 'sum' | 'count' | 'min' | 'max';
 
 interface Family {
+  unit: EmfUnit;
   names: Record<Kind, string>;
   mapping: UnitMapping;
   valueRule: Rule;
@@ -43,6 +44,8 @@ interface LabelContext {
   plan: LabelPlanEntry[];
   values: string[];
   labelKey: string;
+  /** The series of this label set, by metric name (shared by every context with the same `labelKey`). */
+  series: Map<string, SeriesAcc>;
 }
 
 interface LabelPlanEntry {
@@ -56,7 +59,7 @@ const CACHE_LIMIT = 50_000;
 /** A translator keeps name caches between calls; create one per provider (container). */
 export interface Translator {
   readonly options: TranslateOptions;
-  translate(data: readonly MetricDatum[]): TranslateResult;
+  translate(data: MetricData): TranslateResult;
 }
 
 /**
@@ -66,33 +69,45 @@ export interface Translator {
  */
 export function createTranslator(partial: Partial<TranslateOptions> = {}): Translator {
   const options: TranslateOptions = { ...DEFAULT_TRANSLATE_OPTIONS, ...partial };
-  const families = new Map<string, Map<string, Map<EmfUnit, Family>>>();
+  // namespace → metric name → family (of the name's first unit; other units in `otherUnits`).
+  const families = new Map<string, Map<string, Family>>();
+  const otherUnits = new Map<string, Family>();
+  let lastNs: string | undefined;
+  let lastByName: Map<string, Family> | undefined;
   const labelPlans = new Map<string, LabelPlanEntry[]>();
   const reserved = new Set<string>(['__name__', ...options.sourceLabels]);
   const union = options.dimensionMode === 'union';
   const propKeys = options.propertyLabels;
   const srcLabels = options.sourceLabels.length > 0;
 
+  // One lookup per datum in the common case: the namespace repeats (its map is kept) and a name has one unit.
   const family = (ns: string, name: string, unit: EmfUnit): Family => {
-    let byName = families.get(ns);
+    let byName = ns === lastNs ? lastByName! : families.get(ns);
     if (byName === undefined) {
       if (families.size >= CACHE_LIMIT) families.clear();
       byName = new Map();
       families.set(ns, byName);
     }
-    let byUnit = byName.get(name);
-    if (byUnit === undefined) {
-      if (byName.size >= CACHE_LIMIT) byName.clear();
-      byUnit = new Map();
-      byName.set(name, byUnit);
+    lastNs = ns;
+    lastByName = byName;
+    const first = byName.get(name);
+    if (first !== undefined && first.unit === unit) return first;
+    const otherKey = first === undefined ? '' : `${ns}\u0000${name}\u0000${unit}`;
+    if (first !== undefined) {
+      const f = otherUnits.get(otherKey);
+      if (f !== undefined) return f;
     }
-    let f = byUnit.get(unit);
-    if (f !== undefined) return f;
     const mapping = unitMapping(unit, options.unitBase);
     const base = metricName({ prefix: options.prefix, namespace: options.namespaceInName ? ns : undefined, name, unitSuffix: mapping.suffix, nameCase: options.nameCase });
     const valueRule: Rule = options.merge === 'auto' ? (unit === 'Count' ? 'sum' : 'last') : options.merge;
-    f = { names: { value: base, sum: `${base}_sum`, count: `${base}_count`, min: `${base}_min`, max: `${base}_max` }, mapping, valueRule };
-    byUnit.set(unit, f);
+    const f: Family = { unit, names: { value: base, sum: `${base}_sum`, count: `${base}_count`, min: `${base}_min`, max: `${base}_max` }, mapping, valueRule };
+    if (first === undefined) {
+      if (byName.size >= CACHE_LIMIT) byName.clear();
+      byName.set(name, f);
+    } else {
+      if (otherUnits.size >= CACHE_LIMIT) otherUnits.clear();
+      otherUnits.set(otherKey, f);
+    }
     return f;
   };
 
@@ -109,8 +124,8 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     return plan;
   };
 
-  const translate = (data: readonly MetricDatum[]): TranslateResult => {
-    // metric name → label key → series. Names and label keys are reused string objects, so their hashes are cached.
+  const translate = (data: MetricData): TranslateResult => {
+    // label key → metric name → series: the label set is looked up once per dimension set, the name once per datum.
     const series = new Map<string, Map<string, SeriesAcc>>();
     const skipped: Record<string, number> = {};
     const seenUnion = union ? new Set<string>() : undefined;
@@ -121,14 +136,14 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     let ctxSource: object | undefined;
     let ctxNs: string | undefined;
 
-    for (const d of data) {
+    data.forEach((d) => {
       const dims = union ? d.directiveDimensions : d.dimensions;
       if (
         ctx === undefined || dims !== ctxDims ||
         (propKeys.length > 0 && d.properties !== ctxProps) ||
         (srcLabels && (d.source !== ctxSource || d.namespace !== ctxNs))
       ) {
-        ctx = labelContext(d, dims);
+        ctx = labelContext(d, dims, series);
         ctxDims = dims;
         ctxProps = d.properties;
         ctxSource = d.source;
@@ -140,7 +155,7 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
         const k = `${d.source.logGroup}\u0000${d.source.logStream}\u0000${d.source.eventId}\u0000${d.timestamp}\u0000${d.namespace}\u0000${d.name}\u0000${ctx.labelKey}`;
         if (seenUnion.has(k)) {
           skipped.union_duplicate_set = (skipped.union_duplicate_set ?? 0) + 1;
-          continue;
+          return;
         }
         seenUnion.add(k);
       }
@@ -148,26 +163,28 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
       const f = family(d.namespace, d.name, d.unit);
       const ts = Math.trunc(d.timestamp);
       const v = d.value;
-      if (v.kind === 'values') {
-        if (v.values.length === 0) {
+      if (typeof v === 'number') {
+        push(seriesFor(f.names.value, ctx, f.valueRule), ts, convertValue(v, f.mapping));
+      } else if (!isStatisticSet(v)) {
+        if (v.length === 0) {
           skipped.empty_values = (skipped.empty_values ?? 0) + 1;
-          continue;
+          return;
         }
-        const s = seriesFor(series, f.names.value, ctx, f.valueRule);
-        for (const x of v.values) push(s, ts, convertValue(x, f.mapping));
+        const s = seriesFor(f.names.value, ctx, f.valueRule);
+        for (const x of v) push(s, ts, convertValue(x, f.mapping));
       } else {
-        push(seriesFor(series, f.names.sum, ctx, 'sum'), ts, convertValue(v.sum, f.mapping));
-        push(seriesFor(series, f.names.count, ctx, 'sum'), ts, v.count);
-        push(seriesFor(series, f.names.min, ctx, 'min'), ts, convertValue(v.min, f.mapping));
-        push(seriesFor(series, f.names.max, ctx, 'max'), ts, convertValue(v.max, f.mapping));
+        push(seriesFor(f.names.sum, ctx, 'sum'), ts, convertValue(v.sum, f.mapping));
+        push(seriesFor(f.names.count, ctx, 'sum'), ts, v.count);
+        push(seriesFor(f.names.min, ctx, 'min'), ts, convertValue(v.min, f.mapping));
+        push(seriesFor(f.names.max, ctx, 'max'), ts, convertValue(v.max, f.mapping));
       }
-    }
+    });
 
     let merged = 0;
     let total = 0;
     const finished: { labels: Label[]; samples: Sample[]; labelBytes: number }[] = [];
-    for (const byLabels of series.values()) {
-      for (const s of byLabels.values()) {
+    for (const byName of series.values()) {
+      for (const s of byName.values()) {
         const samples = finishSamples(s);
         merged += s.ts.length - samples.length;
         total += samples.length;
@@ -178,7 +195,7 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
   };
 
   /** Which keys become labels (this datum's dimensions, then allow-listed properties present on it) and their values. */
-  const labelContext = (d: MetricDatum, dims: Readonly<Record<string, string>>): LabelContext => {
+  const labelContext = (d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, SeriesAcc>>): LabelContext => {
     let sig = '';
     const dimKeys: string[] = [];
     for (const k in dims) {
@@ -199,24 +216,24 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
       values.push(v);
       if (v !== '') labelKey += `${e.name}\u0000${v}\u0000`;
     }
-    return { plan, values, labelKey };
+    let byName = series.get(labelKey);
+    if (byName === undefined) {
+      byName = new Map();
+      series.set(labelKey, byName);
+    }
+    return { plan, values, labelKey, series: byName };
   };
 
   return { options, translate };
 }
 
-function seriesFor(series: Map<string, Map<string, SeriesAcc>>, name: string, ctx: LabelContext, rule: Rule): SeriesAcc {
-  let byLabels = series.get(name);
-  if (byLabels === undefined) {
-    byLabels = new Map();
-    series.set(name, byLabels);
-  }
-  let s = byLabels.get(ctx.labelKey);
+function seriesFor(name: string, ctx: LabelContext, rule: Rule): SeriesAcc {
+  let s = ctx.series.get(name);
   if (s === undefined) {
     const labels = buildLabels(name, ctx.plan, ctx.values);
     // Two EMF metrics can share a Prometheus name (Count and None units, namespaces differing in case): the first rule wins.
     s = { labels, ts: [], vals: [], rule, ordered: true, labelBytes: labelsBytes(labels) };
-    byLabels.set(ctx.labelKey, s);
+    ctx.series.set(name, s);
   }
   return s;
 }
@@ -277,7 +294,7 @@ const translators = new WeakMap<object, Translator>();
  * Pure translation with the given options (defaults for the rest). Reuses a cached translator
  * per options object, so calling it in a loop with the same options keeps the name caches warm.
  */
-export function toWriteRequests(data: readonly MetricDatum[], options: Partial<TranslateOptions> = DEFAULT_TRANSLATE_OPTIONS): TranslateResult {
+export function toWriteRequests(data: MetricData, options: Partial<TranslateOptions> = DEFAULT_TRANSLATE_OPTIONS): TranslateResult {
   let t = translators.get(options);
   if (t === undefined) {
     t = createTranslator(options);

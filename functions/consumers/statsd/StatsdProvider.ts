@@ -10,7 +10,7 @@
  * (not listening, buffer full) is lost without an error, because UDP has no acknowledgement.
  */
 import { Tally } from '../../../shared/tally.ts';
-import type { MetricDatum, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
+import type { MetricData, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
 import type { StatsdConfig } from './config.ts';
 import { packDatagrams } from './pack.ts';
 import { StatsdSerialiser } from './serialise.ts';
@@ -46,13 +46,14 @@ export class StatsdProvider implements Provider {
    * The exact datagrams `send` would write for `data` (pure; also what the benchmark measures).
    * Problems are counted in `notes` (reasons from `SERIALISE_NOTES` and `PACK_NOTES`).
    */
-  datagramsOf(data: readonly MetricDatum[], notes: Tally): string[] {
+  datagramsOf(data: MetricData, notes: Tally): string[] {
     const lines: string[] = [];
-    for (const d of data) this.serialiser.append(d, lines, notes);
+    const s = this.serialiser;
+    data.forEach((d) => s.append(d, lines, notes));
     return packDatagrams(lines, this.config.transport.maxDatagramBytes, notes);
   }
 
-  async send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult> {
+  async send(data: MetricData, ctx: SendContext): Promise<SendResult> {
     const notes = new Tally();
     const datagrams = this.datagramsOf(data, notes);
     if (notes.total > 0) {

@@ -19,7 +19,7 @@
  * value of an array, and a statistic set's average (`Sum/Count`).
  */
 import type { Tally } from '../../../shared/tally.ts';
-import type { DatumSource, MetricDatum } from '../../../shared/consumer/types.ts';
+import { isStatisticSet, type DatumSource, type MetricDatum } from '../../../shared/consumer/types.ts';
 import type { SerialiseOptions } from './config.ts';
 import type { SourceTag, StatsdType } from './constants.ts';
 import { TYPE_CODES, resolveType, valueFactor } from './mapping.ts';
@@ -96,20 +96,24 @@ export class StatsdSerialiser {
 
     if (type === 'counter') {
       let total = 0;
-      if (v.kind === 'values') for (const x of v.values) total += x;
-      else total = v.sum;
+      if (typeof v === 'number') total = v;
+      else if (isStatisticSet(v)) total = v.sum;
+      else for (const x of v) total += x;
       this.line(out, total * factor, 1, notes, d);
       return;
     }
     if (type === 'gauge') {
-      if (v.kind === 'values') for (const x of v.values) this.gauge(out, x * factor, notes, d);
+      if (typeof v === 'number') this.gauge(out, v * factor, notes, d);
+      else if (!isStatisticSet(v)) for (const x of v) this.gauge(out, x * factor, notes, d);
       else if (v.count > 0) this.gauge(out, (v.sum / v.count) * factor, notes, d);
       else notes.add('statistic_set_empty', `${d.namespace}/${d.name}`);
       return;
     }
     // timing, histogram, distribution: observations with weights.
-    if (v.kind === 'values') {
-      for (const x of v.values) this.line(out, x * factor, 1, notes, d);
+    if (typeof v === 'number') {
+      this.line(out, v * factor, 1, notes, d);
+    } else if (!isStatisticSet(v)) {
+      for (const x of v) this.line(out, x * factor, 1, notes, d);
     } else if (v.values !== undefined) {
       const counts = v.counts;
       for (let i = 0; i < v.values.length; i++) {

@@ -2,7 +2,8 @@
  * A provider for tests that keeps every call in memory and can be scripted to answer
  * `retryable` or `failure` (the EMF-node `TestSink` / OTel `InMemoryMetricExporter` idea).
  */
-import type { MetricDatum, Provider, SendContext, SendResult } from '../types.ts';
+import { toDatumArray } from '../batch.ts';
+import type { MetricData, MetricDatum, Provider, SendContext, SendResult } from '../types.ts';
 
 /** One `send` or `flush` call as the provider saw it. */
 export interface RecordedCall {
@@ -71,8 +72,9 @@ export class InMemoryProvider implements Provider {
     return this;
   }
 
-  send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult> {
-    return this.run('send', data, ctx);
+  send(data: MetricData, ctx: SendContext): Promise<SendResult> {
+    // Copies: a batch's datum object is refilled for every datum (see MetricData).
+    return this.run('send', toDatumArray(data), ctx);
   }
 
   get sendCalls(): RecordedCall[] {

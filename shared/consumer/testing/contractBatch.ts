@@ -33,14 +33,14 @@ const CONTEXT = { owner: '123456789012', region: 'eu-west-1', logGroup: '/aws/la
 function valueFor(shape: ValueShape, seed: number): { raw: unknown; value: MetricValue } {
   switch (shape) {
     case 'number':
-      return { raw: seed, value: { kind: 'values', values: [seed] } };
+      return { raw: seed, value: seed };
     case 'array':
-      return { raw: [seed, seed + 0.5, seed], value: { kind: 'values', values: [seed, seed + 0.5, seed] } };
+      return { raw: [seed, seed + 0.5, seed], value: [seed, seed + 0.5, seed] };
     case 'statistics':
       return {
         raw: { Values: [seed, seed * 2], Counts: [2, 1], Sum: seed * 4, Min: seed, Max: seed * 2, Count: 99 },
         // CloudWatch takes the sample count from sum(Counts) and ignores Count.
-        value: { kind: 'statistics', sum: seed * 4, min: seed, max: seed * 2, count: 3, values: [seed, seed * 2], counts: [2, 1] },
+        value: { sum: seed * 4, min: seed, max: seed * 2, count: 3, values: [seed, seed * 2], counts: [2, 1] },
       };
   }
 }

@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../log/logger.ts';
 import { createConsumerHandler, type ConsumerHandlerOptions } from '../createConsumerHandler.ts';
 import type { ConsumerSummary } from '../summary.ts';
-import type { MetricDatum, Provider, SendResult } from '../types.ts';
+import type { MetricData, MetricDatum, Provider, SendResult } from '../types.ts';
 import { contractBatch, type ValueShape } from './contractBatch.ts';
 import { fakeLambdaContext, redeliverFrom } from './kinesisEvent.ts';
 
@@ -41,7 +41,7 @@ export interface ProviderContractSubject {
 type Answer = SendResult | 'pass';
 
 /** Wraps a provider so that chosen `send` calls answer without reaching it; the others pass through. */
-export function scriptedProvider(inner: Provider, maxBatchSize: number, answer: (call: number, data: readonly MetricDatum[]) => Answer): Provider {
+export function scriptedProvider(inner: Provider, maxBatchSize: number, answer: (call: number, data: MetricData) => Answer): Provider {
   let call = 0;
   return {
     name: inner.name,

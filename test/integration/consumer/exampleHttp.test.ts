@@ -71,8 +71,8 @@ describe('JsonLinesHttpProvider against a real HTTP server', () => {
     expect(req.body.endsWith('\n')).toBe(true);
     const lines = req.body.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.namespace, l.name, l.unit, l.dimensions, l.value, l.properties, l.source.eventId])).toEqual([
-      ['Shop', 'Latency', 'Milliseconds', { Service: 'cart' }, { kind: 'values', values: [12, 15] }, { traceId: 't-1' }, 'ev-1'],
-      ['Shop', 'Orders', 'Count', { Service: 'cart' }, { kind: 'values', values: [1] }, { traceId: 't-1' }, 'ev-1'],
+      ['Shop', 'Latency', 'Milliseconds', { Service: 'cart' }, [12, 15], { traceId: 't-1' }, 'ev-1'],
+      ['Shop', 'Orders', 'Count', { Service: 'cart' }, 1, { traceId: 't-1' }, 'ev-1'],
     ]);
   });
 

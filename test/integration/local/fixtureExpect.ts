@@ -3,7 +3,7 @@
  * (the producers' real output and the documented shapes), never from the code under test.
  */
 import type { FixtureLine } from '../../fixtures/types.ts';
-import type { MetricDatum } from '../../../shared/consumer/types.ts';
+import { isStatisticSet, type MetricDatum } from '../../../shared/consumer/types.ts';
 
 export interface ExpectedCounts {
   logEvents: number;
@@ -33,7 +33,7 @@ export type Doc = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Names
 const dimsKey = (dims: Record<string, string>) => JSON.stringify(Object.entries(dims).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 function valueKey(raw: unknown): string {
-  if (typeof raw === 'number') return JSON.stringify([raw]);
+  if (typeof raw === 'number') return JSON.stringify(raw);
   if (Array.isArray(raw)) return JSON.stringify(raw);
   const s = raw as { Sum: number; Min: number; Max: number; Count: number; Counts?: number[] };
   const count = Array.isArray(s.Counts) ? s.Counts.reduce((a, b) => a + b, 0) : s.Count;
@@ -65,6 +65,6 @@ export function expectedEmfData(lines: readonly FixtureLine[]): string[] {
 /** The same key for a delivered datum. */
 export function datumKey(d: MetricDatum): string {
   const v = d.value;
-  const value = v.kind === 'values' ? JSON.stringify(v.values) : JSON.stringify({ sum: v.sum, count: v.count, min: v.min, max: v.max });
+  const value = isStatisticSet(v) ? JSON.stringify({ sum: v.sum, count: v.count, min: v.min, max: v.max }) : JSON.stringify(v);
   return `${d.namespace}|${d.name}|${d.unit}|${dimsKey({ ...d.dimensions })}|${value}`;
 }

@@ -38,7 +38,7 @@ const datum: MetricDatum = {
   unit: 'Count',
   storageResolution: 60,
   timestamp: Date.now(),
-  value: { kind: 'values', values: [1] },
+  value: 1,
   dimensions: {},
   directiveDimensions: {},
   properties: {},

@@ -32,8 +32,8 @@ describe('decodeKinesisRecord', () => {
     expect(out.decoded).toBe(true);
     expect(out.documents).toBe(2);
     expect(out.data.map((d) => [d.name, d.value, d.source])).toEqual([
-      ['a', { kind: 'values', values: [1] }, { account: '999988887777', region: 'ap-south-1', logGroup: '/aws/lambda/pay', logStream: 's1', eventId: 'e1', origin: 'emf' }],
-      ['b', { kind: 'values', values: [2, 3] }, { account: '999988887777', region: 'ap-south-1', logGroup: '/aws/lambda/pay', logStream: 's1', eventId: 'e2', origin: 'platform' }],
+      ['a', 1, { account: '999988887777', region: 'ap-south-1', logGroup: '/aws/lambda/pay', logStream: 's1', eventId: 'e1', origin: 'emf' }],
+      ['b', [2, 3], { account: '999988887777', region: 'ap-south-1', logGroup: '/aws/lambda/pay', logStream: 's1', eventId: 'e2', origin: 'platform' }],
     ]);
   });
 

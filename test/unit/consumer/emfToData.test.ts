@@ -39,10 +39,10 @@ describe('emfToData: value shapes', () => {
     expect(dropped).toEqual({});
     expect(warnings).toEqual({});
     expect(data.map((d) => [d.name, d.unit, d.value])).toEqual([
-      ['one', 'Count', { kind: 'values', values: [1] }],
-      ['many', 'Milliseconds', { kind: 'values', values: [3, 4.5, 3] }],
-      ['hist', 'None', { kind: 'statistics', sum: 50, min: 10, max: 20, count: 4, values: [10, 20], counts: [3, 1] }],
-      ['stats', 'None', { kind: 'statistics', sum: 12, min: 1, max: 8, count: 4 }],
+      ['one', 'Count', 1],
+      ['many', 'Milliseconds', [3, 4.5, 3]],
+      ['hist', 'None', { sum: 50, min: 10, max: 20, count: 4, values: [10, 20], counts: [3, 1] }],
+      ['stats', 'None', { sum: 12, min: 1, max: 8, count: 4 }],
     ]);
   });
 

@@ -9,7 +9,7 @@ const ctx: SendContext = { deadline: Date.now() + 10_000, logger: createMemoryLo
 function datum(over: Partial<MetricDatum> = {}, logGroup = '/aws/lambda/checkout'): MetricDatum {
   return {
     namespace: 'Shop', name: 'Latency', unit: 'Milliseconds', storageResolution: 60, timestamp: Date.UTC(2025, 0, 1, 0, 0, 0, 123),
-    value: { kind: 'values', values: [12.5] }, dimensions: { Service: 'checkout', Route: 'GET /x' }, directiveDimensions: {}, properties: {},
+    value: 12.5, dimensions: { Service: 'checkout', Route: 'GET /x' }, directiveDimensions: {}, properties: {},
     source: { account: '1', region: 'eu-west-1', logGroup, logStream: 's', eventId: 'e', origin: 'emf' },
     ...over,
   };
@@ -21,10 +21,10 @@ describe('formatDatum', () => {
   });
 
   it('shows arrays, long arrays shortened with their length, statistic sets, high resolution and no dimensions', () => {
-    expect(formatDatum(datum({ value: { kind: 'values', values: [1, 2, 2] }, dimensions: {} }))).toBe('Shop Latency{} [1, 2, 2] Milliseconds @ 2025-01-01T00:00:00.123Z');
-    const many = formatDatum(datum({ value: { kind: 'values', values: Array.from({ length: 100 }, (_, i) => i) } }));
+    expect(formatDatum(datum({ value: [1, 2, 2], dimensions: {} }))).toBe('Shop Latency{} [1, 2, 2] Milliseconds @ 2025-01-01T00:00:00.123Z');
+    const many = formatDatum(datum({ value: Array.from({ length: 100 }, (_, i) => i) }));
     expect(many).toContain('[0, 1, 2, 3, 4, 5, 6, 7, 8, …, 99] (100 values)');
-    const stats = datum({ value: { kind: 'statistics', sum: 30, min: 1, max: 20, count: 4, values: [1, 20], counts: [3, 1] }, storageResolution: 1, unit: 'Count' });
+    const stats = datum({ value: { sum: 30, min: 1, max: 20, count: 4, values: [1, 20], counts: [3, 1] }, storageResolution: 1, unit: 'Count' });
     expect(formatDatum(stats)).toBe('Shop Latency{Service="checkout",Route="GET /x"} {count=4 sum=30 min=1 max=20 values=[1×3 20×1]} Count (high-resolution) @ 2025-01-01T00:00:00.123Z');
   });
 });
@@ -33,7 +33,7 @@ describe('ConsoleProvider', () => {
   it('prints one block per flush, with a heading per log group, and counts what it printed', async () => {
     const out: string[] = [];
     const p = new ConsoleProvider({ write: (t) => out.push(t) });
-    await p.send([datum(), datum({ name: 'Orders', unit: 'Count', value: { kind: 'values', values: [2] } })], ctx);
+    await p.send([datum(), datum({ name: 'Orders', unit: 'Count', value: 2 })], ctx);
     await p.send([datum({}, '/aws/lambda/other')], ctx);
     expect(out).toEqual([]);
     expect(await p.flush(ctx)).toEqual({ status: 'success' });

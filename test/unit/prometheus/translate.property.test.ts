@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTranslator } from '../../../functions/consumers/prometheus/translate.ts';
 import { encodeWriteRequestProto } from '../../../functions/consumers/prometheus/writeRequest.ts';
+import { isStatisticSet } from '../../../shared/consumer/types.ts';
 import { arbitraryData } from '../../helpers/prometheusArbitraries.ts';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -67,7 +68,7 @@ describe('translation properties', () => {
           }
           expect(samples).toBe(r.samples);
           // Every observation is a sample or merged into one; union mode also skips the copies of other sets.
-          const observations = data.reduce((n, d) => n + (d.value.kind === 'values' ? d.value.values.length : 4), 0);
+          const observations = data.reduce((n, d) => n + (typeof d.value === 'number' ? 1 : isStatisticSet(d.value) ? 4 : d.value.length), 0);
           const skippedObservations = options.dimensionMode === 'per-set' ? 0 : undefined;
           if (skippedObservations === 0) expect(r.samples + r.merged).toBe(observations);
           else expect(r.samples + r.merged).toBeLessThanOrEqual(observations);

@@ -18,7 +18,6 @@ function datum(o: {
   eventId?: string;
 }): MetricDatum {
   const v = o.value ?? 1;
-  const value: MetricValue = typeof v === 'number' ? { kind: 'values', values: [v] } : Array.isArray(v) ? { kind: 'values', values: v } : v;
   const dimensions = o.dimensions ?? {};
   return {
     namespace: o.namespace ?? 'App',
@@ -26,7 +25,7 @@ function datum(o: {
     unit: o.unit ?? 'None',
     storageResolution: 60,
     timestamp: o.timestamp ?? T,
-    value,
+    value: v,
     dimensions,
     directiveDimensions: o.directiveDimensions ?? dimensions,
     properties: o.properties ?? {},
@@ -128,7 +127,7 @@ describe('toWriteRequests: series and labels', () => {
   });
 
   it('statistic sets become _sum, _count, _min, _max in base units', () => {
-    const r = toWriteRequests([datum({ name: 'Latency', unit: 'Milliseconds', value: { kind: 'statistics', sum: 300, min: 50, max: 200, count: 3, values: [50, 200], counts: [2, 1] } })]);
+    const r = toWriteRequests([datum({ name: 'Latency', unit: 'Milliseconds', value: { sum: 300, min: 50, max: 200, count: 3, values: [50, 200], counts: [2, 1] } })]);
     expect(Object.fromEntries(flatten(r))).toEqual({
       'app_latency_seconds_sum{}': [[T, 0.3]],
       'app_latency_seconds_count{}': [[T, 3]],
@@ -172,7 +171,7 @@ describe('toWriteRequests: ordering and the merge rule', () => {
   });
 
   it('statistic sets of one millisecond merge exactly: sums and counts add, min/max keep the extremes', () => {
-    const s = (sum: number, min: number, max: number, count: number): MetricValue => ({ kind: 'statistics', sum, min, max, count });
+    const s = (sum: number, min: number, max: number, count: number): MetricValue => ({ sum, min, max, count });
     const r = toWriteRequests([datum({ value: s(10, 1, 6, 3) }), datum({ value: s(20, 0.5, 4, 5) })]);
     expect(Object.fromEntries(flatten(r))).toEqual({
       'app_hits_sum{}': [[T, 30]],

@@ -16,7 +16,6 @@ export const SOURCE = Object.freeze({
 /** A datum in namespace `N`, metric `m`, dimension `D=x`, unit None, unless overridden. */
 export function datum(p: Omit<Partial<MetricDatum>, 'value'> & { value?: MetricValue | number | number[] } = {}): MetricDatum {
   const v = p.value ?? 1;
-  const value: MetricValue = typeof v === 'number' ? { kind: 'values', values: [v] } : Array.isArray(v) ? { kind: 'values', values: v } : v;
   const dimensions = p.dimensions ?? { D: 'x' };
   return {
     namespace: 'N',
@@ -29,7 +28,7 @@ export function datum(p: Omit<Partial<MetricDatum>, 'value'> & { value?: MetricV
     properties: {},
     source: SOURCE,
     ...p,
-    value,
+    value: v,
   };
 }
 

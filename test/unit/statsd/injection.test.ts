@@ -133,7 +133,7 @@ describe('statistic sets survive the trip', () => {
       });
     fc.assert(
       fc.property(set, fc.constantFrom<Style>('dogstatsd', 'telegraf', 'statsd'), (s, style) => {
-        const { lines } = linesOf(datum({ unit: 'Milliseconds', value: { kind: 'statistics', ...s } }), { STATSD_STYLE: style });
+        const { lines } = linesOf(datum({ unit: 'Milliseconds', value: { ...s } }), { STATSD_STYLE: style });
         const parsed = lines.map((l) => parseLine(l, style));
         const count = parsed.reduce((a, p) => a + 1 / p.rate, 0);
         const sum = parsed.reduce((a, p) => a + p.value / p.rate, 0);
@@ -155,7 +155,7 @@ describe('statistic sets survive the trip', () => {
         const counts = pairs.map(([, c]) => c);
         const total = counts.reduce((a, b) => a + b, 0);
         const sum = pairs.reduce((a, [v, c]) => a + v * c, 0);
-        const value = { kind: 'statistics' as const, values, counts, sum, min: Math.min(...values), max: Math.max(...values), count: total };
+        const value = { values, counts, sum, min: Math.min(...values), max: Math.max(...values), count: total };
         const { lines } = linesOf(datum({ unit: 'Milliseconds', value }), { STATSD_SAMPLE_COUNTS: mode, STATSD_MAX_REPEAT: '20' });
         const weights = new Map<number, number>();
         for (const p of lines.map((l) => parseLine(l, 'dogstatsd'))) weights.set(p.value, (weights.get(p.value) ?? 0) + 1 / p.rate);

@@ -9,7 +9,7 @@ describe('mapping table', () => {
   it('Count → counter incremented by the value (arrays and statistic sets: their sum)', () => {
     expect(linesOf(datum({ unit: 'Count', value: 3 })).lines).toEqual(['N.m:3|c|#D:x']);
     expect(linesOf(datum({ unit: 'Count', value: [1, 2, 3.5] })).lines).toEqual(['N.m:6.5|c|#D:x']);
-    expect(linesOf(datum({ unit: 'Count', value: { kind: 'statistics', sum: 10, min: 1, max: 5, count: 4 } })).lines).toEqual(['N.m:10|c|#D:x']);
+    expect(linesOf(datum({ unit: 'Count', value: { sum: 10, min: 1, max: 5, count: 4 } })).lines).toEqual(['N.m:10|c|#D:x']);
   });
 
   it('time units → distribution (DogStatsD) or timing (Telegraf, StatsD), in milliseconds, one line per value', () => {
@@ -45,7 +45,7 @@ describe('mapping table', () => {
 });
 
 describe('statistic sets (sample counts honoured)', () => {
-  const stats = (p: { sum: number; min: number; max: number; count: number; values?: number[]; counts?: number[] }) => ({ kind: 'statistics' as const, ...p });
+  const stats = (p: { sum: number; min: number; max: number; count: number; values?: number[]; counts?: number[] }) => ({ ...p });
 
   it('Values with Counts: each value once, weighted by |@1/count', () => {
     const d = datum({ unit: 'Milliseconds', value: stats({ values: [10, 20], counts: [3, 1], sum: 50, min: 10, max: 20, count: 4 }) });
