@@ -38,6 +38,15 @@ export const SERIALISE_NOTES = {
 } as const;
 export type SerialiseNote = keyof typeof SERIALISE_NOTES;
 
+/** A sanitised metric name and the DogStatsD line head made of it. */
+interface MetricName {
+  name: string;
+  head: string;
+}
+
+/** `|<type code>` for each type code. */
+const TAILS = Object.fromEntries(Object.values(TYPE_CODES).map((c) => [c, `|${c}`])) as Readonly<Record<(typeof TYPE_CODES)[StatsdType], string>>;
+
 const SOURCE_VALUE: Record<SourceTag, (d: MetricDatum) => string> = {
   namespace: (d) => d.namespace,
   account: (d) => d.source.account,
@@ -59,7 +68,10 @@ export class StatsdSerialiser {
   private readonly name: (s: string) => string;
   private readonly key: (s: string) => string;
   private readonly value: (s: string) => string;
-  private readonly names = new Map<string, Map<string, string>>();
+  private readonly names = new Map<string, Map<string, MetricName>>();
+  // The namespace of the previous datum and its name map: data of one group share the namespace.
+  private lastNamespaceNames: Map<string, MetricName> | undefined;
+  private lastNamespaceKey: string | undefined;
   private readonly types = new Map<string, StatsdType>();
   private readonly globalPairs: readonly (readonly [string, string])[];
   // One-entry memo of the tag text: data of one dimension set of one document share these objects.
@@ -89,8 +101,9 @@ export class StatsdSerialiser {
     const tags = this.tagsOf(d, notes);
     const name = this.metricName(d.namespace, d.name);
     const dogstatsd = this.o.style === 'dogstatsd';
-    this.head = dogstatsd ? `${name}:` : `${name}${tags}:`;
-    this.tail = `|${code}`;
+    // DogStatsD's head (`name:`) is the same for every datum of a metric: kept with the name.
+    this.head = dogstatsd ? name.head : `${name.name}${tags}:`;
+    this.tail = TAILS[code];
     this.suffix = dogstatsd ? tags + (this.o.timestamps && (type === 'counter' || type === 'gauge') ? timestampField(d.timestamp) : '') : '';
     const v = d.value;
 
@@ -144,20 +157,23 @@ export class StatsdSerialiser {
     return t;
   }
 
-  private metricName(namespace: string, metric: string): string {
-    let byName = this.names.get(namespace);
+  private metricName(namespace: string, metric: string): MetricName {
+    let byName = namespace === this.lastNamespaceKey ? this.lastNamespaceNames : this.names.get(namespace);
     if (byName === undefined) {
       if (this.names.size >= 1_000) this.names.clear();
       byName = new Map();
       this.names.set(namespace, byName);
     }
+    this.lastNamespaceKey = namespace;
+    this.lastNamespaceNames = byName;
     let n = byName.get(metric);
     if (n === undefined) {
       const parts = [];
       if (this.o.prefix !== '') parts.push(this.o.prefix);
       if (this.o.namespaceInName) parts.push(namespace);
       parts.push(metric);
-      n = this.name(parts.join('.'));
+      const name = this.name(parts.join('.'));
+      n = { name, head: `${name}:` };
       if (byName.size >= 10_000) byName.clear();
       byName.set(metric, n);
     }
