@@ -30,10 +30,13 @@ export function extractDocuments(logGroup: string, events: readonly LogEvent[], 
   let emfDocuments = 0;
   let plainLines = 0;
   let platformLines = 0;
-  const reports: { at: number; event: LogEvent; report: PlatformReport }[] = [];
-  const timeouts = new Map<string, LogEvent>();
+  // REPORT documents wait, in log order, for all timeout lines of the batch to be known.
+  const pendingDocs: ForwardedDocument[] = [];
+  const pendingReports: PlatformReport[] = [];
+  let timeouts: Map<string, LogEvent> | undefined;
 
-  for (const event of events) {
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
     const found = detectEmf(event.message);
     if (found.kind === 'emf') {
       documents.push({ id: event.id, timestamp: event.timestamp, origin: 'emf', emf: found.text });
@@ -51,33 +54,38 @@ export function extractDocuments(logGroup: string, events: readonly LogEvent[], 
       rejected.add('platform_line_unparsable', () => `${platform.detail} — in event ${event.id}: ${event.message}`);
     } else if (platform.kind === 'report') {
       platformLines++;
-      // Placeholder keeps log order; filled in below once all timeout lines of the batch are known.
-      reports.push({ at: documents.length, event, report: platform.report });
-      documents.push(undefined as unknown as ForwardedDocument);
+      // Its place in log order, filled in below.
+      const doc: ForwardedDocument = { id: event.id, timestamp: event.timestamp, origin: 'platform', emf: '' };
+      documents.push(doc);
+      pendingDocs.push(doc);
+      pendingReports.push(platform.report);
     } else {
       platformLines++;
+      timeouts ??= new Map();
       if (!timeouts.has(platform.requestId)) timeouts.set(platform.requestId, event);
     }
   }
 
   // A timeout is counted once per request: on its REPORT when both lines are in the batch,
   // otherwise as a document of its own.
-  for (const { at, event, report } of reports) {
-    const timedOut = timeouts.delete(report.requestId);
-    documents[at] = {
-      id: event.id,
-      timestamp: event.timestamp,
-      origin: 'platform',
-      emf: platformDocument({ kind: 'report', report, timedOut }, { namespace: opts.platformNamespace, logGroup, timestamp: event.timestamp }),
-    };
+  const docOptions = { namespace: opts.platformNamespace, logGroup, timestamp: 0 };
+  for (let k = 0; k < pendingDocs.length; k++) {
+    const doc = pendingDocs[k]!;
+    const report = pendingReports[k]!;
+    const timedOut = timeouts !== undefined && timeouts.delete(report.requestId);
+    docOptions.timestamp = doc.timestamp;
+    doc.emf = platformDocument({ kind: 'report', report, timedOut }, docOptions);
   }
-  for (const [requestId, event] of timeouts) {
-    documents.push({
-      id: event.id,
-      timestamp: event.timestamp,
-      origin: 'platform',
-      emf: platformDocument({ kind: 'timeout', requestId }, { namespace: opts.platformNamespace, logGroup, timestamp: event.timestamp }),
-    });
+  if (timeouts !== undefined) {
+    for (const [requestId, event] of timeouts) {
+      documents.push({
+        id: event.id,
+        timestamp: event.timestamp,
+        origin: 'platform',
+        emf: platformDocument({ kind: 'timeout', requestId }, { namespace: opts.platformNamespace, logGroup, timestamp: event.timestamp }),
+      });
+    }
   }
-  return { documents, emfDocuments, platformDocuments: reports.length + timeouts.size, platformLines, plainLines, rejected };
+  const platformDocuments = pendingDocs.length + (timeouts?.size ?? 0);
+  return { documents, emfDocuments, platformDocuments, platformLines, plainLines, rejected };
 }

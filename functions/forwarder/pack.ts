@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import {
   type ForwardedDocument, type RecordCompression, type RecordContext,
-  encodeRecord, recordHeader, RECORD_TRAILER, serialiseDocument,
+  RecordEncoder, recordHeader, RECORD_TRAILER,
 } from '../../shared/record/format.ts';
 
 export interface PackOptions {
@@ -39,37 +39,41 @@ export function packDocuments(ctx: RecordContext, docs: readonly ForwardedDocume
   const partitionKey = partitionKeyFor(ctx);
   const keyBytes = Buffer.byteLength(partitionKey, 'utf8');
   const baseBytes = recordHeader(ctx).length + RECORD_TRAILER.length;
+  // Writes each document's bytes once, as it is packed: no document strings, no per-record arrays.
+  const encoder = new RecordEncoder(ctx, opts.compression);
   const records: PackedRecord[] = [];
   const oversized: ForwardedDocument[] = [];
 
-  const emit = (items: { doc: ForwardedDocument; text: string }[]): void => {
-    const data = encodeRecord(ctx, items.map((i) => i.text), opts.compression);
+  const accept = (data: Buffer, from: number, to: number): void => {
     if (data.length + keyBytes <= opts.maxRecordBytes) {
-      records.push({ data, partitionKey, documents: items.length });
-    } else if (items.length === 1) {
-      oversized.push(items[0]!.doc);
+      records.push({ data, partitionKey, documents: to - from });
+    } else if (to - from === 1) {
+      oversized.push(docs[from]!);
     } else {
       // Compression did less than hoped: split in two, keeping order.
-      const half = Math.ceil(items.length / 2);
-      emit(items.slice(0, half));
-      emit(items.slice(half));
+      const half = from + Math.ceil((to - from) / 2);
+      accept(encoder.encode(docs, from, half), from, half);
+      accept(encoder.encode(docs, half, to), half, to);
     }
   };
 
-  let current: { doc: ForwardedDocument; text: string }[] = [];
+  let start = 0;
   let bytes = baseBytes;
-  for (const doc of docs) {
-    const text = serialiseDocument(doc);
+  for (let i = 0; i < docs.length; i++) {
+    const doc = docs[i]!;
     // Characters, not bytes: the target is soft; the hard record limit is checked on the encoded record.
-    const size = text.length + 1;
-    if (current.length > 0 && bytes + size > opts.targetBytes) {
-      emit(current);
-      current = [];
+    const size = encoder.measure(doc) + 1;
+    if (i > start && bytes + size > opts.targetBytes) {
+      accept(encoder.finish(), start, i);
+      // The split above may have encoded other documents: measure this one again before appending it.
+      encoder.measure(doc);
+      start = i;
       bytes = baseBytes;
     }
-    current.push({ doc, text });
+    encoder.append(doc);
     bytes += size;
   }
-  if (current.length > 0) emit(current);
+  if (start < docs.length) accept(encoder.finish(), start, docs.length);
+  encoder.close();
   return { records, oversized };
 }

@@ -69,8 +69,10 @@ function checkPayload(p: unknown): SubscriptionPayload {
     if (typeof o[k] !== 'string') fail(`field "${k}" must be a string`);
   }
   if (!Array.isArray(o.logEvents)) fail('field "logEvents" must be an array');
-  for (const [i, e] of (o.logEvents as unknown[]).entries()) {
-    const ev = e as Record<string, unknown> | null;
+  // An indexed loop: up to 10,000 events per payload, no iterator result per event.
+  const events = o.logEvents as unknown[];
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i] as Record<string, unknown> | null;
     if (typeof ev !== 'object' || ev === null || typeof ev.message !== 'string' || typeof ev.timestamp !== 'number' || typeof ev.id !== 'string') {
       fail(`logEvents[${i}] must be {id: string, timestamp: number, message: string}`);
     }

@@ -4,7 +4,7 @@
  * A document either passes whole or is rejected with the first rule it breaks; the reasons are
  * stable strings used as counter keys (README: "Validation rules").
  */
-import { EMF_LIMITS, EMF_UNIT_SET } from './constants.ts';
+import { EMF_LIMITS, isEmfUnit } from './constants.ts';
 
 export interface ValidationProblem {
   reason: string;
@@ -33,12 +33,19 @@ function isName(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length >= 1 && v.length <= max;
 }
 
-/** Returns the first problem found, or undefined when `doc` is a valid EMF document. */
+/**
+ * Returns the first problem found, or undefined when `doc` is a valid EMF document.
+ *
+ * On the forwarder's hot path (every EMF document, about eight metric definitions each): the walk
+ * allocates nothing for a valid document. Paths such as `CloudWatchMetrics[0].Metrics[3]` are built
+ * only when a problem is reported, from the indexes.
+ */
 export function validateEmf(doc: Record<string, unknown>): ValidationProblem | undefined {
   const aws = doc._aws;
   if (!isObject(aws)) return problem('aws_invalid', '_aws must be an object');
-  if (typeof aws.Timestamp !== 'number' || !Number.isSafeInteger(aws.Timestamp) || aws.Timestamp < 0) {
-    return problem('timestamp_invalid', `_aws.Timestamp must be an integer number of milliseconds, got ${JSON.stringify(aws.Timestamp)}`);
+  const timestamp = aws.Timestamp;
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
+    return problem('timestamp_invalid', `_aws.Timestamp must be an integer number of milliseconds, got ${JSON.stringify(timestamp)}`);
   }
   const directives = aws.CloudWatchMetrics;
   if (!Array.isArray(directives)) return problem('directives_invalid', '_aws.CloudWatchMetrics must be an array');
@@ -49,40 +56,44 @@ export function validateEmf(doc: Record<string, unknown>): ValidationProblem | u
   return undefined;
 }
 
+const directiveAt = (d: number): string => `CloudWatchMetrics[${d}]`;
+const metricAt = (d: number, m: number): string => `CloudWatchMetrics[${d}].Metrics[${m}]`;
+
 function validateDirective(doc: Record<string, unknown>, directive: unknown, d: number): ValidationProblem | undefined {
-  const at = `CloudWatchMetrics[${d}]`;
-  if (!isObject(directive)) return problem('directives_invalid', `${at} must be an object`);
+  if (!isObject(directive)) return problem('directives_invalid', `${directiveAt(d)} must be an object`);
   if (!isName(directive.Namespace, EMF_LIMITS.maxNameLength)) {
-    return problem('namespace_invalid', `${at}.Namespace must be a string of 1 to ${EMF_LIMITS.maxNameLength} characters`);
+    return problem('namespace_invalid', `${directiveAt(d)}.Namespace must be a string of 1 to ${EMF_LIMITS.maxNameLength} characters`);
   }
   // AWS's OpenTelemetry EMF exporters omit Dimensions for metrics without dimensions: read as one empty set.
-  if (directive.Dimensions !== undefined) {
-    const p = validateDimensions(doc, directive.Dimensions, at);
+  const dimensions = directive.Dimensions;
+  if (dimensions !== undefined) {
+    const p = validateDimensions(doc, dimensions, d);
     if (p) return p;
   }
   const metrics = directive.Metrics;
-  if (!Array.isArray(metrics)) return problem('metrics_invalid', `${at}.Metrics must be an array`);
+  if (!Array.isArray(metrics)) return problem('metrics_invalid', `${directiveAt(d)}.Metrics must be an array`);
   if (metrics.length > EMF_LIMITS.maxMetricsPerDirective) {
-    return problem('too_many_metrics', `${at}.Metrics has ${metrics.length} definitions; the limit is ${EMF_LIMITS.maxMetricsPerDirective}`);
+    return problem('too_many_metrics', `${directiveAt(d)}.Metrics has ${metrics.length} definitions; the limit is ${EMF_LIMITS.maxMetricsPerDirective}`);
   }
   for (let m = 0; m < metrics.length; m++) {
-    const p = validateMetric(doc, metrics[m], `${at}.Metrics[${m}]`);
+    const p = validateMetric(doc, metrics[m], d, m);
     if (p) return p;
   }
   return undefined;
 }
 
-function validateDimensions(doc: Record<string, unknown>, sets: unknown, at: string): ValidationProblem | undefined {
-  if (!Array.isArray(sets)) return problem('dimensions_invalid', `${at}.Dimensions must be an array of dimension sets`);
+function validateDimensions(doc: Record<string, unknown>, sets: unknown, d: number): ValidationProblem | undefined {
+  if (!Array.isArray(sets)) return problem('dimensions_invalid', `${directiveAt(d)}.Dimensions must be an array of dimension sets`);
   for (let s = 0; s < sets.length; s++) {
-    const set = sets[s];
-    if (!Array.isArray(set)) return problem('dimensions_invalid', `${at}.Dimensions[${s}] must be an array of strings`);
+    const set: unknown = sets[s];
+    if (!Array.isArray(set)) return problem('dimensions_invalid', `${directiveAt(d)}.Dimensions[${s}] must be an array of strings`);
     if (set.length > EMF_LIMITS.maxDimensionsPerSet) {
-      return problem('too_many_dimensions', `${at}.Dimensions[${s}] has ${set.length} keys; the limit is ${EMF_LIMITS.maxDimensionsPerSet}`);
+      return problem('too_many_dimensions', `${directiveAt(d)}.Dimensions[${s}] has ${set.length} keys; the limit is ${EMF_LIMITS.maxDimensionsPerSet}`);
     }
-    for (const key of set) {
+    for (let k = 0; k < set.length; k++) {
+      const key: unknown = set[k];
       if (!isName(key, EMF_LIMITS.maxDimensionKeyLength)) {
-        return problem('dimensions_invalid', `${at}.Dimensions[${s}] holds ${JSON.stringify(key)}; keys are strings of 1 to ${EMF_LIMITS.maxDimensionKeyLength} characters`);
+        return problem('dimensions_invalid', `${directiveAt(d)}.Dimensions[${s}] holds ${JSON.stringify(key)}; keys are strings of 1 to ${EMF_LIMITS.maxDimensionKeyLength} characters`);
       }
       if (!Object.hasOwn(doc, key)) return problem('dimension_missing', `dimension "${key}" names no root member`);
       const value = doc[key];
@@ -97,19 +108,33 @@ function validateDimensions(doc: Record<string, unknown>, sets: unknown, at: str
   return undefined;
 }
 
-function validateMetric(doc: Record<string, unknown>, def: unknown, at: string): ValidationProblem | undefined {
-  if (!isObject(def)) return problem('metrics_invalid', `${at} must be an object`);
-  if (!isName(def.Name, EMF_LIMITS.maxNameLength)) {
-    return problem('metric_name_invalid', `${at}.Name must be a string of 1 to ${EMF_LIMITS.maxNameLength} characters`);
+function validateMetric(doc: Record<string, unknown>, def: unknown, d: number, m: number): ValidationProblem | undefined {
+  if (!isObject(def)) return problem('metrics_invalid', `${metricAt(d, m)} must be an object`);
+  const name = def.Name;
+  if (!isName(name, EMF_LIMITS.maxNameLength)) {
+    return problem('metric_name_invalid', `${metricAt(d, m)}.Name must be a string of 1 to ${EMF_LIMITS.maxNameLength} characters`);
   }
-  if (def.Unit !== undefined && (typeof def.Unit !== 'string' || !EMF_UNIT_SET.has(def.Unit))) {
-    return problem('unit_invalid', `${at}.Unit ${JSON.stringify(def.Unit)} is not a CloudWatch unit`);
+  const unit = def.Unit;
+  if (unit !== undefined && (typeof unit !== 'string' || !isEmfUnit(unit))) {
+    return problem('unit_invalid', `${metricAt(d, m)}.Unit ${JSON.stringify(unit)} is not a CloudWatch unit`);
   }
-  if (def.StorageResolution !== undefined && def.StorageResolution !== 1 && def.StorageResolution !== 60) {
-    return problem('storage_resolution_invalid', `${at}.StorageResolution must be 1 or 60, got ${JSON.stringify(def.StorageResolution)}`);
+  const resolution = def.StorageResolution;
+  if (resolution !== undefined && resolution !== 1 && resolution !== 60) {
+    return problem('storage_resolution_invalid', `${metricAt(d, m)}.StorageResolution must be 1 or 60, got ${JSON.stringify(resolution)}`);
   }
-  if (!Object.hasOwn(doc, def.Name)) return problem('metric_missing', `metric "${def.Name}" names no root member`);
-  return validateMetricValue(doc[def.Name], def.Name);
+  if (!Object.hasOwn(doc, name)) return problem('metric_missing', `metric "${name}" names no root member`);
+  const value = doc[name];
+  // The common case, one number, without a call.
+  if (typeof value === 'number' && Number.isFinite(value)) return undefined;
+  return validateMetricValue(value, name);
+}
+
+function allFiniteNumbers(a: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  }
+  return true;
 }
 
 function validateMetricValue(value: unknown, name: string): ValidationProblem | undefined {
@@ -118,7 +143,7 @@ function validateMetricValue(value: unknown, name: string): ValidationProblem | 
     if (value.length > EMF_LIMITS.maxValuesPerMetric) {
       return problem('too_many_values', `metric "${name}" has ${value.length} values; the limit is ${EMF_LIMITS.maxValuesPerMetric}`);
     }
-    if (value.length === 0 || !value.every(isFiniteNumber)) {
+    if (value.length === 0 || !allFiniteNumbers(value)) {
       return problem('metric_value_invalid', `metric "${name}" must be a non-empty array of numbers`);
     }
     return undefined;
@@ -127,9 +152,20 @@ function validateMetricValue(value: unknown, name: string): ValidationProblem | 
   return problem('metric_value_invalid', `metric "${name}" has a ${value === null ? 'null' : typeof value} value; expected a number, an array of numbers or a statistic set`);
 }
 
+const STATISTIC_FIELDS = ['Sum', 'Min', 'Max', 'Count'] as const;
+
+function allCounts(a: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const c = a[i];
+    if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) return false;
+  }
+  return true;
+}
+
 /** `{Values?, Counts?, Sum, Min, Max, Count}` as written by AWS's OpenTelemetry EMF exporters. */
 function validateStatisticSet(v: Record<string, unknown>, name: string): ValidationProblem | undefined {
-  for (const k of ['Sum', 'Min', 'Max', 'Count'] as const) {
+  for (let i = 0; i < STATISTIC_FIELDS.length; i++) {
+    const k = STATISTIC_FIELDS[i]!;
     if (!isFiniteNumber(v[k])) return problem('metric_value_invalid', `statistic set "${name}" needs a numeric ${k}`);
   }
   if (v.Values === undefined && v.Counts === undefined) return undefined;
@@ -140,7 +176,7 @@ function validateStatisticSet(v: Record<string, unknown>, name: string): Validat
   if (values.length > EMF_LIMITS.maxValuesPerMetric) {
     return problem('too_many_values', `statistic set "${name}" has ${values.length} values; the limit is ${EMF_LIMITS.maxValuesPerMetric}`);
   }
-  if (!values.every(isFiniteNumber) || !counts.every((c) => isFiniteNumber(c) && c >= 0)) {
+  if (!allFiniteNumbers(values) || !allCounts(counts)) {
     return problem('metric_value_invalid', `statistic set "${name}" Values must be numbers and Counts non-negative numbers`);
   }
   return undefined;

@@ -1,7 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packDocuments, partitionKeyFor } from '../../../functions/forwarder/pack.ts';
+import { packDocuments, partitionKeyFor, type PackOptions } from '../../../functions/forwarder/pack.ts';
 import { planCalls, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../../../functions/forwarder/writeRecords.ts';
-import { decodeRecord, recordDocumentTexts, type ForwardedDocument } from '../../../shared/record/format.ts';
+import {
+  decodeRecord, encodeRecord, recordDocumentTexts, recordHeader, RECORD_TRAILER, serialiseDocument,
+  type ForwardedDocument, type RecordContext,
+} from '../../../shared/record/format.ts';
 
 /** The documents of a record as the forwarder wrote them: context from the decoder, text recovered verbatim. */
 const written = (data: Buffer): ForwardedDocument[] => {
@@ -60,6 +64,63 @@ describe('packDocuments', () => {
     const long = partitionKeyFor({ logGroup: 'g'.repeat(300), logStream: 's' });
     expect(long).toMatch(/^[0-9a-f]{64}$/);
     expect(partitionKeyFor({ logGroup: 'g'.repeat(300), logStream: 't' })).not.toBe(long);
+  });
+});
+
+describe('packDocuments writes the bytes of the string encoding', () => {
+  // The reference: every document serialised to a string, joined, encoded (what pack.ts did before RecordEncoder).
+  const reference = (c: RecordContext, docs: readonly ForwardedDocument[], opts: PackOptions) => {
+    const out: { data: Buffer; documents: number }[] = [];
+    const oversized: ForwardedDocument[] = [];
+    const emit = (items: { doc: ForwardedDocument; text: string }[]): void => {
+      const data = encodeRecord(c, items.map((i) => i.text), opts.compression);
+      if (data.length + Buffer.byteLength(partitionKeyFor(c)) <= opts.maxRecordBytes) out.push({ data, documents: items.length });
+      else if (items.length === 1) oversized.push(items[0]!.doc);
+      else { const half = Math.ceil(items.length / 2); emit(items.slice(0, half)); emit(items.slice(half)); }
+    };
+    const base = recordHeader(c).length + RECORD_TRAILER.length;
+    let current: { doc: ForwardedDocument; text: string }[] = [];
+    let bytes = base;
+    for (const doc of docs) {
+      const text = serialiseDocument(doc);
+      if (current.length > 0 && bytes + text.length + 1 > opts.targetBytes) { emit(current); current = []; bytes = base; }
+      current.push({ doc, text });
+      bytes += text.length + 1;
+    }
+    if (current.length > 0) emit(current);
+    return { out, oversized };
+  };
+  const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 10 }), fc.string({ unit: 'binary', maxLength: 10 }), fc.constantFrom('\ud800', 'é"\\\u0001'));
+  const anyDoc = fc.record({
+    id: fc.oneof({ arbitrary: fc.stringMatching(/^\d{56}$/), weight: 4 }, text),
+    timestamp: fc.oneof({ arbitrary: fc.integer({ min: 1_700_000_000_000, max: 1_900_000_000_000 }), weight: 4 }, fc.maxSafeNat(), fc.nat(), fc.double(), fc.constantFrom(0, -0, -1, 2 ** 53, 2 ** 53 - 1, 1e21, 9)),
+    origin: fc.oneof({ arbitrary: fc.constantFrom('emf', 'platform'), weight: 8 }, text) as fc.Arbitrary<ForwardedDocument['origin']>,
+    // Not necessarily JSON: the encoder must copy whatever it is given, like the string encoding.
+    emf: fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v) ?? '{}'), text, fc.string({ maxLength: 3000 })),
+  });
+  const context = fc.record({ owner: fc.constantFrom('123456789012'), region: fc.constantFrom('eu-west-1'), logGroup: fc.oneof(fc.constant('/aws/lambda/f'), text), logStream: text });
+
+  it('for any documents: the same records, byte for byte, split at the same places', () => {
+    fc.assert(fc.property(context, fc.array(anyDoc, { maxLength: 40 }), fc.constantFrom('none', 'gzip'), fc.integer({ min: 100, max: 20_000 }), fc.integer({ min: 300, max: 40_000 }),
+      (c, docs, compression, targetBytes, maxRecordBytes) => {
+        const opts = { compression, targetBytes, maxRecordBytes } as const;
+        const got = packDocuments(c, docs, opts);
+        const want = reference(c, docs, opts);
+        expect(got.oversized).toEqual(want.oversized);
+        expect(got.records.map((r) => r.documents)).toEqual(want.out.map((r) => r.documents));
+        got.records.forEach((r, i) => expect(r.data.equals(want.out[i]!.data)).toBe(true));
+      }), { numRuns: 1500 });
+  });
+
+  it('grows its buffer for a large document, then packs the next batch as before', () => {
+    const big = doc(1, 3_000_000);
+    const docs = [doc(0), { ...big, emf: big.emf.replace('"pad":"p', '"pad":"é') }, doc(2)];
+    const opts = { compression: 'none', targetBytes: 262_144, maxRecordBytes: 8_000_000 } as const;
+    const got = packDocuments(ctx, docs, opts);
+    const want = reference(ctx, docs, opts);
+    got.records.forEach((r, i) => expect(r.data.equals(want.out[i]!.data)).toBe(true));
+    const small = Array.from({ length: 50 }, (_, i) => doc(i, 10));
+    expect(packDocuments(ctx, small, opts).records[0]!.data.equals(reference(ctx, small, opts).out[0]!.data)).toBe(true);
   });
 });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePlatformLine, platformDocument } from '../../../shared/platform/lambda.ts';
 import { detectEmf } from '../../../shared/emf/detect.ts';
@@ -54,5 +55,52 @@ describe('platformDocument', () => {
     const text = platformDocument({ kind: 'timeout', requestId: 'r9' }, { namespace: 'N', logGroup: 'shared-logs', timestamp: 1 });
     expect(JSON.parse(text)).toMatchObject({ LogGroup: 'shared-logs', Timeouts: 1, Status: 'timeout' });
     expect(detectEmf(text).kind).toBe('emf');
+  });
+});
+
+describe('parsePlatformLine: the one-pass reading of REPORT lines', () => {
+  // The reference: each field found by its own expression, wherever it stands (lambda.ts falls back to this).
+  const num = (re: RegExp, s: string) => { const m = re.exec(s); const n = m ? Number(m[1]) : NaN; return Number.isFinite(n) ? n : undefined; };
+  const reference = (line: string) => {
+    const durationMs = num(/\tDuration: ([\d.]+) ms/, line);
+    const billedDurationMs = num(/Billed Duration: ([\d.]+) ms/, line);
+    const memorySizeMB = num(/Memory Size: (\d+) MB/, line);
+    const maxMemoryUsedMB = num(/Max Memory Used: (\d+) MB/, line);
+    if (durationMs === undefined || billedDurationMs === undefined || memorySizeMB === undefined || maxMemoryUsedMB === undefined) return { kind: 'unparsable' };
+    const status = /Status: (\w+)/.exec(line)?.[1];
+    const report: Record<string, unknown> = {
+      requestId: /^REPORT RequestId: ([^\s]+)/.exec(line)?.[1] ?? '', durationMs, billedDurationMs, memorySizeMB, maxMemoryUsedMB,
+      status: status === 'timeout' || status === 'error' || status === 'failure' ? status : 'success',
+    };
+    const init = num(/Init Duration: ([\d.]+) ms/, line);
+    if (init !== undefined) report.initDurationMs = init;
+    const restore = num(/Restore Duration: ([\d.]+) ms/, line);
+    if (restore !== undefined) report.restoreDurationMs = restore;
+    const errorType = /Error Type: ([^\t\n]+)/.exec(line)?.[1]?.trim();
+    if (errorType) report.errorType = errorType;
+    return { kind: 'report', report };
+  };
+  const number = fc.oneof(
+    { arbitrary: fc.oneof(fc.nat(5000).map(String), fc.double({ min: 0, max: 1e5, noNaN: true }).map((d) => d.toFixed(2))), weight: 20 },
+    fc.constantFrom('5.', '.5', '.', '007', '1.2.3', '1e5', '12345678901234567.5', '9'.repeat(400), ''),
+  );
+  const sep = fc.oneof({ arbitrary: fc.constant('\t'), weight: 10 }, fc.constantFrom(' \t', '\n', '', ' ', '\t\t'));
+  const field = (label: string, unit: string) => fc.tuple(number, sep).map(([n, s]) => `${label}${n}${unit}${s}`);
+  const line = fc.tuple(
+    fc.constantFrom('REPORT RequestId: '), fc.oneof(fc.uuid(), fc.stringMatching(/^[\w-]{0,6}$/), fc.string({ maxLength: 4 })), sep,
+    field('Duration: ', ' ms'), field('Billed Duration: ', ' ms'), field('Memory Size: ', ' MB'), field('Max Memory Used: ', ' MB'),
+    fc.option(field('Init Duration: ', ' ms')), fc.option(field('Restore Duration: ', ' ms')), fc.option(field('Billed Restore Duration: ', ' ms')),
+    fc.option(fc.tuple(fc.constantFrom('timeout', 'error', 'success', 'failure', 'errors', 'err-x'), sep).map(([w, s]) => `Status: ${w}${s}`)),
+    fc.option(fc.tuple(fc.oneof(fc.constantFrom('Runtime.ExitError', ' x y ', '', 'Init Duration: 9 ms'), fc.string({ maxLength: 5 })), sep).map(([t, s]) => `Error Type: ${t}${s}`)),
+    fc.constantFrom('', '\n', 'XRAY TraceId: 1-6b0436b3-c70449b6\tSegmentId: 3d75bd9c\tSampled: true\t\n', 'Status: error', 'Init Duration: 5 ms', 'a: b'),
+  ).map((parts) => parts.map((p) => p ?? '').join(''));
+
+  it('reads every REPORT line as the field-by-field expressions do', () => {
+    fc.assert(fc.property(line, (l) => {
+      const got = parsePlatformLine(l);
+      const want = reference(l);
+      if (want.kind === 'unparsable') expect(got).toMatchObject({ kind: 'unparsable' });
+      else expect(got).toEqual(want);
+    }), { numRuns: 5000 });
   });
 });
