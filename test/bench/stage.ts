@@ -1,0 +1,33 @@
+/**
+ * Child process of the bench: one stage's comparison in a fresh process, printed as JSON.
+ * `run.ts` runs each stage in several processes and reports the median: on a shared machine a single
+ * process's ratio can be off by 15 % (JIT decisions, neighbours), and a fresh process per sample keeps
+ * one stage's heap and compiled code out of the next stage's measurement.
+ * Usage: tsx test/bench/stage.ts <fixture lines JSON file> forwarder|prometheus|statsd <options JSON>
+ */
+import { readFileSync } from 'node:fs';
+import type { FixtureLine } from '../fixtures/types.ts';
+import { buildBatches } from './corpus.ts';
+import { benchPrometheus, consumerRecords } from './consumers.ts';
+import { benchForwarder, type ForwarderOptions } from './forwarder.ts';
+import { benchStatsd } from './statsd.ts';
+import type { RecordCompression } from '../../shared/record/format.ts';
+
+export type StageRequest =
+  | { stage: 'forwarder'; options: ForwarderOptions }
+  | { stage: 'prometheus' | 'statsd'; compression: RecordCompression };
+
+/** The corpus every stage measures (see corpus.ts). */
+export const CORPUS = { batches: 10, eventsPerBatch: 2_000 } as const;
+
+const [file, request] = process.argv.slice(2);
+const lines = JSON.parse(readFileSync(file!, 'utf8')) as FixtureLine[];
+const batches = buildBatches(lines, CORPUS);
+const req = JSON.parse(request!) as StageRequest;
+const result =
+  req.stage === 'forwarder'
+    ? benchForwarder(batches, req.options)
+    : req.stage === 'prometheus'
+      ? benchPrometheus(consumerRecords(batches, req.compression), req.compression)
+      : benchStatsd(consumerRecords(batches, req.compression), req.compression);
+process.stdout.write(JSON.stringify(result) + '\n');
