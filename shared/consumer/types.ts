@@ -36,11 +36,6 @@ export function isStatisticSet(v: MetricValue): v is StatisticSet {
   return typeof v === 'object' && !Array.isArray(v);
 }
 
-/** The observations of a number or array value (`[]` for a statistic set), for code that prefers one shape. */
-export function observationsOf(v: MetricValue): readonly number[] {
-  return typeof v === 'number' ? [v] : isStatisticSet(v) ? [] : v;
-}
-
 /** Where a datum came from. */
 export interface DatumSource {
   account: string;
