@@ -70,4 +70,19 @@ describe('Chunk', () => {
     expect(new Set(copies).size).toBe(5);
     expect(JSON.parse(JSON.stringify(copies))).toEqual(JSON.parse(JSON.stringify(expected.flat().slice(0, 5))));
   });
+
+  it('the refilled datum copies and serialises like a plain one, properties included', () => {
+    const { event, expected } = batch();
+    const chunk = new ChunkStream(event.Records, 30, issues(), {}).next()!;
+    const spread: MetricDatum[] = [];
+    const json: unknown[] = [];
+    chunk.forEach((d) => {
+      spread.push({ ...d });
+      json.push(JSON.parse(JSON.stringify(d)));
+    });
+    const want = expected.flat().slice(0, 30);
+    expect(spread).toEqual(want);
+    expect(spread[0]!.properties).toEqual({ requestId: 'req-0-0', detail: { record: 0, doc: 0 } });
+    expect(json).toEqual(JSON.parse(JSON.stringify(want)));
+  });
 });
