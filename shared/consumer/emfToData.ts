@@ -7,7 +7,7 @@
  * producers of the record format, so nothing here trusts the structure: every problem is
  * counted in `issues` with a reason from `reasons.ts` and the rest of the document is kept.
  */
-import { EMF_UNIT_SET, type EmfUnit, type StorageResolution } from '../emf/constants.ts';
+import { isEmfUnit, type EmfUnit, type StorageResolution } from '../emf/constants.ts';
 import type { Tally } from '../tally.ts';
 import { toMetricValue } from './metricValue.ts';
 import type { DropReason, WarningReason } from './reasons.ts';
@@ -226,7 +226,7 @@ function propertiesOf(root: Json, propertyKeys: readonly string[], dimensionKeys
 }
 
 function unitOf(unit: unknown, name: string, issues: DecodeIssues, source: DatumSource, n: number): EmfUnit {
-  if (typeof unit === 'string' && EMF_UNIT_SET.has(unit)) return unit as EmfUnit;
+  if (typeof unit === 'string' && isEmfUnit(unit)) return unit;
   report(issues.warnings, source, 'metric_unit_invalid', `metric "${name}" has Unit ${JSON.stringify(unit)}, not an EMF unit; delivered as None`, n);
   return 'None';
 }

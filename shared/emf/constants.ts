@@ -34,11 +34,11 @@ export type EmfUnit = (typeof EMF_UNITS)[number];
 export const EMF_UNIT_SET: ReadonlySet<string> = new Set(EMF_UNITS);
 
 /**
- * `EMF_UNIT_SET.has(unit)` as a `switch`, the common units first: the forwarder checks every metric
+ * `EMF_UNIT_SET.has(unit)` as a `switch`, the common units first: the forwarder and the consumers check every metric
  * definition's unit, and this measured about 0.15 µs faster per check than the set (hashing a string
  * fresh from `JSON.parse`). A unit test holds it to EMF_UNITS.
  */
-export function isEmfUnit(unit: string): boolean {
+export function isEmfUnit(unit: string): unit is EmfUnit {
   switch (unit) {
     case 'Count': case 'Milliseconds': case 'None': case 'Bytes': case 'Seconds': case 'Percent': case 'Microseconds':
     case 'Count/Second': case 'Kilobytes': case 'Megabytes': case 'Gigabytes': case 'Terabytes':

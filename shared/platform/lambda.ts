@@ -48,8 +48,8 @@ function parseTextReport(line: string): PlatformLine {
   return parseCanonicalReport(line) ?? parseTextReportAnyShape(line);
 }
 
-/** Any REPORT line: each field found wherever it stands. */
-function parseTextReportAnyShape(line: string): PlatformLine {
+/** Any REPORT line: each field found wherever it stands (exported for the test that holds the one-pass reading to it). */
+export function parseTextReportAnyShape(line: string): PlatformLine {
   const requestId = /^REPORT RequestId: ([^\s]+)/.exec(line)?.[1] ?? '';
   // The tab matters: "Billed Duration", "Init Duration" and "Restore Duration" have a word before "Duration".
   const durationMs = num(/\tDuration: ([\d.]+) ms/, line);

@@ -92,23 +92,27 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     lastByName = byName;
     const first = byName.get(name);
     if (first !== undefined && first.unit === unit) return first;
-    const otherKey = first === undefined ? '' : `${ns}\u0000${name}\u0000${unit}`;
-    if (first !== undefined) {
-      const f = otherUnits.get(otherKey);
-      if (f !== undefined) return f;
+    if (first === undefined) {
+      const f = newFamily(ns, name, unit);
+      if (byName.size >= CACHE_LIMIT) byName.clear();
+      byName.set(name, f);
+      return f;
     }
+    const key = `${ns}\u0000${name}\u0000${unit}`;
+    let f = otherUnits.get(key);
+    if (f === undefined) {
+      f = newFamily(ns, name, unit);
+      if (otherUnits.size >= CACHE_LIMIT) otherUnits.clear();
+      otherUnits.set(key, f);
+    }
+    return f;
+  };
+
+  const newFamily = (ns: string, name: string, unit: EmfUnit): Family => {
     const mapping = unitMapping(unit, options.unitBase);
     const base = metricName({ prefix: options.prefix, namespace: options.namespaceInName ? ns : undefined, name, unitSuffix: mapping.suffix, nameCase: options.nameCase });
     const valueRule: Rule = options.merge === 'auto' ? (unit === 'Count' ? 'sum' : 'last') : options.merge;
-    const f: Family = { unit, names: { value: base, sum: `${base}_sum`, count: `${base}_count`, min: `${base}_min`, max: `${base}_max` }, mapping, valueRule };
-    if (first === undefined) {
-      if (byName.size >= CACHE_LIMIT) byName.clear();
-      byName.set(name, f);
-    } else {
-      if (otherUnits.size >= CACHE_LIMIT) otherUnits.clear();
-      otherUnits.set(otherKey, f);
-    }
-    return f;
+    return { unit, names: { value: base, sum: `${base}_sum`, count: `${base}_count`, min: `${base}_min`, max: `${base}_max` }, mapping, valueRule };
   };
 
   const labelPlan = (sig: string, dimKeys: string[], props: string[]): LabelPlanEntry[] => {

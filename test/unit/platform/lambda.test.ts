@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parsePlatformLine, platformDocument } from '../../../shared/platform/lambda.ts';
+import { parsePlatformLine, parseTextReportAnyShape, platformDocument } from '../../../shared/platform/lambda.ts';
 import { detectEmf } from '../../../shared/emf/detect.ts';
 
 describe('parsePlatformLine', () => {
@@ -59,27 +59,8 @@ describe('platformDocument', () => {
 });
 
 describe('parsePlatformLine: the one-pass reading of REPORT lines', () => {
-  // The reference: each field found by its own expression, wherever it stands (lambda.ts falls back to this).
-  const num = (re: RegExp, s: string) => { const m = re.exec(s); const n = m ? Number(m[1]) : NaN; return Number.isFinite(n) ? n : undefined; };
-  const reference = (line: string) => {
-    const durationMs = num(/\tDuration: ([\d.]+) ms/, line);
-    const billedDurationMs = num(/Billed Duration: ([\d.]+) ms/, line);
-    const memorySizeMB = num(/Memory Size: (\d+) MB/, line);
-    const maxMemoryUsedMB = num(/Max Memory Used: (\d+) MB/, line);
-    if (durationMs === undefined || billedDurationMs === undefined || memorySizeMB === undefined || maxMemoryUsedMB === undefined) return { kind: 'unparsable' };
-    const status = /Status: (\w+)/.exec(line)?.[1];
-    const report: Record<string, unknown> = {
-      requestId: /^REPORT RequestId: ([^\s]+)/.exec(line)?.[1] ?? '', durationMs, billedDurationMs, memorySizeMB, maxMemoryUsedMB,
-      status: status === 'timeout' || status === 'error' || status === 'failure' ? status : 'success',
-    };
-    const init = num(/Init Duration: ([\d.]+) ms/, line);
-    if (init !== undefined) report.initDurationMs = init;
-    const restore = num(/Restore Duration: ([\d.]+) ms/, line);
-    if (restore !== undefined) report.restoreDurationMs = restore;
-    const errorType = /Error Type: ([^\t\n]+)/.exec(line)?.[1]?.trim();
-    if (errorType) report.errorType = errorType;
-    return { kind: 'report', report };
-  };
+  // The reference: each field found by its own expression, wherever it stands (lambda.ts falls back to it).
+  const reference = parseTextReportAnyShape;
   const number = fc.oneof(
     { arbitrary: fc.oneof(fc.nat(5000).map(String), fc.double({ min: 0, max: 1e5, noNaN: true }).map((d) => d.toFixed(2))), weight: 20 },
     fc.constantFrom('5.', '.5', '.', '007', '1.2.3', '1e5', '12345678901234567.5', '9'.repeat(400), ''),
