@@ -61,7 +61,7 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     const end = Date.now() + remaining;
     const issues = { dropped: new Tally(), warnings: new Tally() };
 
-    // 1. Records are decoded as chunks are needed (so the batch holds about one chunk of decoded data).
+    // 1. Records are decoded as providers read the chunks (so the batch holds about one record of decoded data).
     const stream = new ChunkStream(event.Records, maxBatch, issues, options.maxRecordBytes === undefined ? {} : { maxBytes: options.maxRecordBytes });
 
     // 2. Deliver in order. `confirmed`: data before it are delivered or dropped for good.

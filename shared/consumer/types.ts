@@ -68,12 +68,15 @@ export interface MetricDatum {
 
 /**
  * The data of one `send`, in order: array-like, read with `forEach`. A plain `MetricDatum[]` is
- * one; the handler's batches are another, which walk the decoded documents and hand `fn` ONE
- * datum object, refilled for each datum (a batch holds tens of thousands of data: an object each
- * would cost more than everything else). So read the datum inside `fn`; to keep it, copy it
- * (`{ ...d }`). Its `dimensions`, `directiveDimensions`, `properties`, `source` and `value` are
- * not refilled, only pointed elsewhere: keeping those is fine, and data of one dimension set of
- * one document share the same objects (cache by identity).
+ * one; the handler's chunks are another, which decode their records while `forEach` runs and
+ * hand `fn` ONE datum object, refilled for each datum (a batch holds tens of thousands of data:
+ * an object each would cost more than everything else). So read the datum inside `fn`; to keep
+ * it, copy it (`{ ...d }`). Its `dimensions`, `directiveDimensions`, `properties`, `source` and
+ * `value` are not refilled, only pointed elsewhere: keeping those is fine, and data of one
+ * dimension set of one document share the same objects (cache by identity).
+ * A chunk is best read once, reducing as it goes: reading it again decodes its records again,
+ * `length` before the first `forEach` makes it hold every datum, and inside the first `forEach`
+ * neither `length` nor another `forEach` of the same chunk is available (both throw).
  */
 export interface MetricData {
   readonly length: number;

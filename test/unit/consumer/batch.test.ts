@@ -31,22 +31,72 @@ describe('ChunkStream', () => {
     expect([0, 20, 21, 41, 42, 62, 63, 83].map((i) => stream.recordOf(i))).toEqual([0, 0, 1, 1, 3, 3, 4, 4]);
   });
 
-  it('decodes records only as chunks need them, so a batch holds about one chunk of decoded data', () => {
-    const { event } = batch();
-    const stream = new ChunkStream(event.Records, 10, issues(), {});
-    stream.next();
-    expect(stream.recordEnds).toHaveLength(1); // 21 data decoded, 10 handed out
-    stream.next();
-    stream.next();
-    expect(stream.recordEnds).toHaveLength(2);
+  it('decodes a record only when a chunk reads it, so a batch holds about one record of decoded data', () => {
+    const { event, expected } = batch();
+    const stream = new ChunkStream(event.Records, 50, issues(), {});
+    const chunk = stream.next()!;
+    expect(stream.recordEnds).toHaveLength(1); // decoded ahead only to know a chunk exists
+    const decodedWhenRead: number[] = [];
+    chunk.forEach((_d, i) => {
+      if ([0, 20, 21, 41, 42, 49].includes(i)) decodedWhenRead.push(stream.recordEnds.length);
+    });
+    // Data 0–20 come from record 0, 21–41 from record 1, 42–49 from record 3 (record 2 has none).
+    expect(decodedWhenRead).toEqual([1, 1, 2, 2, 4, 4]);
+    expect(chunk.length).toBe(50);
+    expect(toDatumArray(stream.next()!)).toEqual(expected.flat().slice(50));
+    expect(stream.next()).toBeUndefined();
+  });
+
+  it('a chunk read again decodes its records again, giving the same data without counting problems twice', () => {
+    const { event, expected } = batch();
+    const counted = issues();
+    const stream = new ChunkStream(event.Records, 30, counted, {});
+    const all = expected.flat();
+    const first = stream.next()!;
+    const second = stream.next();
+    expect(toDatumArray(first)).toEqual(all.slice(0, 30)); // read after the stream moved on: held
+    expect(toDatumArray(second!)).toEqual(all.slice(30, 60));
+    expect(toDatumArray(second!)).toEqual(all.slice(30, 60)); // read again: decoded again
+    const third = stream.next()!;
+    const names: string[] = [];
+    third.forEach((d) => names.push(d.name));
+    third.forEach((d, i) => expect(d.name).toBe(names[i]));
+    expect(toDatumArray(third)).toEqual(all.slice(60));
+    expect(counted.dropped.counts).toEqual({ record_gzip_invalid: 1 });
+  });
+
+  it('length read before the first forEach holds the data; inside it, it is an error, as is reading the chunk again there', () => {
+    const { event, expected } = batch();
+    const stream = new ChunkStream(event.Records, 25, issues(), {});
+    const held = stream.next()!;
+    expect(held.length).toBe(25);
+    expect(toDatumArray(held)).toEqual(expected.flat().slice(0, 25));
+    const reading = stream.next()!;
+    expect(() => reading.forEach(() => void reading.length)).toThrow(/not known inside its first forEach/);
+    const again = stream.next()!;
+    expect(() => again.forEach(() => again.forEach(() => undefined))).toThrow(/inside its own first forEach/);
+  });
+
+  it('a provider that throws inside the first forEach leaves the stream past the whole chunk, and the chunk readable', () => {
+    const { event, expected } = batch();
+    const all = expected.flat();
+    const stream = new ChunkStream(event.Records, 30, issues(), {});
+    const chunk = stream.next()!;
+    expect(() => chunk.forEach((_d, i) => {
+      if (i === 12) throw new Error('provider bug');
+    })).toThrow('provider bug');
+    expect(chunk.length).toBe(30);
+    expect(toDatumArray(chunk)).toEqual(all.slice(0, 30));
+    expect(toDatumArray(stream.next()!)).toEqual(all.slice(30, 60));
   });
 
   it('drain counts the records delivery never reached (documents, data, undecodable records)', () => {
     const { event, expected } = batch();
     const counted = issues();
     const stream = new ChunkStream(event.Records, 10, counted, {});
-    stream.next();
+    const unread = stream.next()!;
     stream.drain();
+    expect(toDatumArray(unread)).toEqual(expected.flat().slice(0, 10)); // still readable, from the records
     expect(stream.next()?.length).toBe(10); // what was queued stays deliverable; drain adds nothing to the queue
     expect(stream.decoded).toBe(expected.flat().length);
     expect(stream.documents).toBe(12);
