@@ -76,12 +76,17 @@ export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: n
     const d = readDirective(rawDirectives[i], i, issues, source);
     if (d) directives.push(d);
   }
-  // A member named by any metric definition is a metric value, never a property.
-  const metricMembers = new Set<string>();
-  for (const d of directives) for (const def of d.definitions) if (isObject(def) && typeof def.Name === 'string') metricMembers.add(def.Name);
+  // A member named by any metric definition is a metric value, never a property. Documents define a
+  // handful of metrics, so a scan of the definitions is cheaper than a set, up to a point.
+  let definitions = 0;
+  for (const d of directives) definitions += d.definitions.length;
+  const metricNames = definitions > SCAN_LIMIT ? metricNameSet(directives) : undefined;
   // The root members that are properties unless a dimension set claims them (usually a handful).
   const propertyKeys: string[] = [];
-  for (const k in root) if (k !== '_aws' && !metricMembers.has(k) && Object.hasOwn(root, k)) propertyKeys.push(k);
+  for (const k in root) {
+    if (k === '_aws' || !Object.hasOwn(root, k)) continue;
+    if (metricNames === undefined ? !namesMetric(directives, k) : !metricNames.has(k)) propertyKeys.push(k);
+  }
 
   let count = 0;
   for (const d of directives) {
@@ -148,13 +153,34 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
   return data;
 }
 
-/** The usable definitions of a directive; a problem counts once per dimension set, as it loses (or changes) one datum per set. */
+/** Past this many metric definitions in a document, metric members are looked up in a set. */
+const SCAN_LIMIT = 16;
+
+function namesMetric(directives: readonly Directive[], k: string): boolean {
+  for (const d of directives) {
+    for (const def of d.definitions) if (isObject(def) && def.Name === k) return true;
+  }
+  return false;
+}
+
+function metricNameSet(directives: readonly Directive[]): Set<string> {
+  const names = new Set<string>();
+  for (const d of directives) for (const def of d.definitions) if (isObject(def) && typeof def.Name === 'string') names.add(def.Name);
+  return names;
+}
+
+/**
+ * The usable definitions of a directive; a problem counts once per dimension set, as it loses (or changes) one datum per set.
+ * The arrays are allocated at their final size (growing them by `push` cost a third of this function's allocation).
+ */
 function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, source: DatumSource): MetricDefinitions {
   const perSet = d.sets.length;
-  const names: string[] = [];
-  const units: EmfUnit[] = [];
-  const resolutions: StorageResolution[] = [];
-  const values: MetricValue[] = [];
+  const m = d.definitions.length;
+  const names = new Array<string>(m);
+  const units = new Array<EmfUnit>(m);
+  const resolutions = new Array<StorageResolution>(m);
+  const values = new Array<MetricValue>(m);
+  let j = 0;
   for (const def of d.definitions) {
     if (!isObject(def) || typeof def.Name !== 'string' || def.Name === '') {
       report(issues.dropped, source, 'metric_definition_invalid', `metric definition ${JSON.stringify(def)} in namespace "${d.namespace}" has no non-empty string "Name"`, perSet);
@@ -172,10 +198,17 @@ function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, source:
       report(issues.dropped, source, 'metric_value_invalid', `metric "${name}" in namespace "${d.namespace}": ${value}`, perSet);
       continue;
     }
-    names.push(name);
-    units.push(def.Unit === undefined ? 'None' : unitOf(def.Unit, name, issues, source, perSet));
-    resolutions.push(def.StorageResolution === undefined ? 60 : resolutionOf(def.StorageResolution, name, issues, source, perSet));
-    values.push(value);
+    names[j] = name;
+    units[j] = def.Unit === undefined ? 'None' : unitOf(def.Unit, name, issues, source, perSet);
+    resolutions[j] = def.StorageResolution === undefined ? 60 : resolutionOf(def.StorageResolution, name, issues, source, perSet);
+    values[j] = value;
+    j++;
+  }
+  if (j < m) {
+    names.length = j;
+    units.length = j;
+    resolutions.length = j;
+    values.length = j;
   }
   return { names, units, resolutions, values };
 }

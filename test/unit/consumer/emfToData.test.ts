@@ -105,6 +105,22 @@ describe('emfToData: directives and dimension sets', () => {
     expect(data[1]!.properties).toEqual({ Service: 'cart', requestId: 'r-1', order: { id: 7, lines: [{ sku: 'a' }] }, flag: null });
     expect(data[2]!.properties).toEqual({ Service: 'cart', Op: 'add', requestId: 'r-1', order: { id: 7, lines: [{ sku: 'a' }] }, flag: null });
   });
+  it.each([3, 16, 17, 100])('with %s metric definitions (scanned, or looked up in a set past 16), properties are exactly the members no metric names', (m) => {
+    const metrics = Array.from({ length: m }, (_, i) => ({ Name: `metric${i}` }));
+    // Two directives share the definitions; an invalid definition and one naming a property-like key.
+    const doc: Record<string, unknown> = {
+      ...aws([{ Namespace: 'A', Dimensions: [['Service']], Metrics: metrics.slice(0, m >> 1) }, { Namespace: 'B', Dimensions: [[]], Metrics: [...metrics.slice(m >> 1), 7, { Name: 'counted' }] }]),
+      Service: 'cart',
+      requestId: 'r-1',
+      counted: 5,
+    };
+    for (let i = 0; i < m; i++) doc[`metric${i}`] = i;
+    doc.metricX = 'not a metric';
+    const { data } = decode(doc);
+    expect(data).toHaveLength(m + 1);
+    expect(data[0]!.properties).toEqual({ requestId: 'r-1', metricX: 'not a metric' });
+    expect(data.at(-1)!.properties).toEqual({ Service: 'cart', requestId: 'r-1', metricX: 'not a metric' });
+  });
 });
 
 describe('emfToData: the dimension-value rule (as CloudWatch does)', () => {
