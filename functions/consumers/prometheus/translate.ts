@@ -10,7 +10,7 @@
  *   never rejected for its own duplicates or ordering.
  * - requests split at `maxSamplesPerRequest` samples / `maxRequestBytes` (protobuf, before snappy).
  */
-import { isStatisticSet, type MetricData, type MetricDatum } from '../../../shared/consumer/types.ts';
+import { isStatisticSet, type DatumSource, type MetricData, type MetricDatum } from '../../../shared/consumer/types.ts';
 import type { EmfUnit } from '../../../shared/emf/constants.ts';
 import { DEFAULT_TRANSLATE_OPTIONS, type SourceLabel, type TranslateOptions } from './config.ts';
 import { assignLabelNames, compareStrings, convertValue, metricName, unitMapping, type UnitMapping } from './naming.ts';
@@ -46,6 +46,12 @@ interface LabelContext {
   labelKey: string;
   /** The series of this label set, by metric name (shared by every context with the same `labelKey`). */
   series: Map<string, SeriesAcc>;
+  /** What the context was built from (see `sameInputs`). */
+  dimKeys: string[];
+  dimValues: string[];
+  properties: Readonly<Record<string, unknown>>;
+  source: DatumSource;
+  namespace: string;
 }
 
 interface LabelPlanEntry {
@@ -133,26 +139,21 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     const series = new Map<string, Map<string, SeriesAcc>>();
     const skipped: Record<string, number> = {};
     const seenUnion = union ? new Set<string>() : undefined;
-    // The label set of the previous datum: consecutive data of one dimension set share it.
+    // The label set of the previous datum: consecutive data of one dimension set share its objects,
+    // and consecutive documents often have the same dimension values (compared, not rebuilt).
     let ctx: LabelContext | undefined;
     let ctxDims: object | undefined;
-    let ctxProps: object | undefined;
-    let ctxSource: object | undefined;
-    let ctxNs: string | undefined;
 
     data.forEach((d) => {
       const dims = union ? d.directiveDimensions : d.dimensions;
       if (
-        ctx === undefined || dims !== ctxDims ||
-        (propKeys.length > 0 && d.properties !== ctxProps) ||
-        (srcLabels && (d.source !== ctxSource || d.namespace !== ctxNs))
+        ctx === undefined ||
+        (dims !== ctxDims || (propKeys.length > 0 && d.properties !== ctx.properties) || (srcLabels && (d.source !== ctx.source || d.namespace !== ctx.namespace))) &&
+        !sameInputs(ctx, d, dims)
       ) {
         ctx = labelContext(d, dims, series);
-        ctxDims = dims;
-        ctxProps = d.properties;
-        ctxSource = d.source;
-        ctxNs = d.namespace;
       }
+      ctxDims = dims;
 
       if (seenUnion !== undefined) {
         // In union mode every dimension set of a directive yields the same series: keep the first copy only.
@@ -198,12 +199,32 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     return { requests: splitRequests(finished, options), series: finished.length, samples: total, merged, skipped };
   };
 
+  /** Whether `d` has the label inputs `ctx` was built from: the same dimensions in the same order, allow-listed properties and source. */
+  const sameInputs = (ctx: LabelContext, d: MetricDatum, dims: Readonly<Record<string, string>>): boolean => {
+    const keys = ctx.dimKeys;
+    let i = 0;
+    for (const k in dims) {
+      if (i === keys.length || keys[i] !== k || ctx.dimValues[i] !== dims[k]) return false;
+      i++;
+    }
+    if (i !== keys.length) return false;
+    for (const k of propKeys) if (d.properties[k] !== ctx.properties[k]) return false;
+    if (srcLabels) {
+      const a = d.source;
+      const b = ctx.source;
+      if (d.namespace !== ctx.namespace || a.account !== b.account || a.region !== b.region || a.logGroup !== b.logGroup || a.logStream !== b.logStream) return false;
+    }
+    return true;
+  };
+
   /** Which keys become labels (this datum's dimensions, then allow-listed properties present on it) and their values. */
   const labelContext = (d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, SeriesAcc>>): LabelContext => {
     let sig = '';
     const dimKeys: string[] = [];
+    const dimValues: string[] = [];
     for (const k in dims) {
       dimKeys.push(k);
+      dimValues.push(dims[k]!);
       sig += `${k}\u0000`;
     }
     let props: string[] = [];
@@ -225,7 +246,7 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
       byName = new Map();
       series.set(labelKey, byName);
     }
-    return { plan, values, labelKey, series: byName };
+    return { plan, values, labelKey, series: byName, dimKeys, dimValues, properties: d.properties, source: d.source, namespace: d.namespace };
   };
 
   return { options, translate };

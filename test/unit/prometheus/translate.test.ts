@@ -93,6 +93,39 @@ describe('toWriteRequests: series and labels', () => {
     expect(Object.fromEntries(flatten(r))).toEqual({ 'app_hits{function_name="f"}': [[T, 1], [T + 1, 1]] });
   });
 
+  it('a label set is reused for the next document only when its inputs are equal: same dimensions in the same order, properties, source', () => {
+    // Each datum has its own dimension object (as separate documents do): the translator compares contents.
+    const r = toWriteRequests([
+      datum({ dimensions: { 'a-b': 'x', a_b: 'y' }, value: 1 }),
+      datum({ dimensions: { 'a-b': 'x', a_b: 'y' }, value: 2, timestamp: T + 1 }),
+      // The same entries in the other order: compared as different inputs, but the labels are the same
+      // (colliding names are numbered in sorted key order), so it is the same series: merged, the last value wins.
+      datum({ dimensions: { a_b: 'y', 'a-b': 'x' }, value: 3 }),
+      datum({ dimensions: { 'a-b': 'x', a_b: 'z' }, value: 4 }),
+      datum({ dimensions: { 'a-b': 'x' }, value: 5 }),
+      datum({ dimensions: { 'a-b': 'x', a_b: 'y', c: 'w' }, value: 6 }),
+    ]);
+    expect(Object.fromEntries(flatten(r))).toEqual({
+      'app_hits{a_b="x",a_b_2="y"}': [[T, 3], [T + 1, 2]],
+      'app_hits{a_b="x",a_b_2="z"}': [[T, 4]],
+      'app_hits{a_b="x"}': [[T, 5]],
+      'app_hits{a_b="x",a_b_2="y",c="w"}': [[T, 6]],
+    });
+    expect(r.merged).toBe(1);
+    const source = (d: MetricDatum, logGroup: string): MetricDatum => ({ ...d, source: { ...d.source, logGroup } });
+    const withSource = toWriteRequests([
+      source(datum({ dimensions: { S: 'a' }, value: 1 }), '/g/1'),
+      source(datum({ dimensions: { S: 'a' }, value: 2 }), '/g/2'),
+    ], { sourceLabels: ['log_group'] });
+    expect([...flatten(withSource).keys()]).toEqual(['app_hits{log_group="/g/1",s="a"}', 'app_hits{log_group="/g/2",s="a"}']);
+    const withProps = toWriteRequests([
+      datum({ dimensions: { S: 'a' }, properties: { tier: 'gold' } }),
+      datum({ dimensions: { S: 'a' }, properties: { tier: 'free' } }),
+      datum({ dimensions: { S: 'a' }, properties: {} }),
+    ], { propertyLabels: ['tier'] });
+    expect([...flatten(withProps).keys()]).toEqual(['app_hits{s="a",tier="gold"}', 'app_hits{s="a",tier="free"}', 'app_hits{s="a"}']);
+  });
+
   it('properties become labels only when allow-listed, and only scalar ones', () => {
     const props = { requestId: 'r-1', version: 3, cold: true, detail: { a: 1 }, Tier: 'gold' };
     expect([...flatten(toWriteRequests([datum({ properties: props })])).keys()]).toEqual(['app_hits{}']);
