@@ -270,12 +270,9 @@ function push(s: SeriesAcc, ts: number, value: number): void {
   s.vals.push(value);
 }
 
-const SURROGATE = /[\uD800-\uDFFF]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
 /** Label values must be valid UTF-8: a lone surrogate (possible from a JSON `\ud800` escape) becomes U+FFFD. */
 function wellFormed(v: string): string {
-  return SURROGATE.test(v) ? v.replace(LONE_SURROGATE, '\uFFFD') : v;
+  return v.isWellFormed() ? v : v.toWellFormed();
 }
 
 function labelValue(e: LabelPlanEntry, d: MetricDatum, dims: Readonly<Record<string, string>>): string {
