@@ -47,8 +47,8 @@ interface LabelContext {
   /** The series of this label set, by metric name (shared by every context with the same `labelKey`). */
   series: Map<string, SeriesAcc>;
   /** What the context was built from (see `sameInputs`). */
-  dimKeys: string[];
-  dimValues: string[];
+  dims: Readonly<Record<string, string>>;
+  dimCount: number;
   properties: Readonly<Record<string, unknown>>;
   source: DatumSource;
   namespace: string;
@@ -121,9 +121,10 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     return { unit, names: { value: base, sum: `${base}_sum`, count: `${base}_count`, min: `${base}_min`, max: `${base}_max` }, mapping, valueRule };
   };
 
-  const labelPlan = (sig: string, dimKeys: string[], props: string[]): LabelPlanEntry[] => {
+  const labelPlan = (sig: string, dims: Readonly<Record<string, string>>, props: string[]): LabelPlanEntry[] => {
     let plan = labelPlans.get(sig);
     if (plan !== undefined) return plan;
+    const dimKeys = Object.keys(dims);
     const assigned = assignLabelNames([...dimKeys, ...props], reserved, options.nameCase);
     const dimSet = new Set(dimKeys);
     plan = assigned.map(([key, name]): LabelPlanEntry => ({ name, key, from: dimSet.has(key) ? 'dim' : 'prop' }));
@@ -199,15 +200,18 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     return { requests: splitRequests(finished, options), series: finished.length, samples: total, merged, skipped };
   };
 
-  /** Whether `d` has the label inputs `ctx` was built from: the same dimensions in the same order, allow-listed properties and source. */
+  /**
+   * Whether `d` has the label inputs `ctx` was built from: the same dimensions (in any order: labels
+   * are sorted), allow-listed properties and source.
+   */
   const sameInputs = (ctx: LabelContext, d: MetricDatum, dims: Readonly<Record<string, string>>): boolean => {
-    const keys = ctx.dimKeys;
-    let i = 0;
+    const prev = ctx.dims;
+    let n = 0;
     for (const k in dims) {
-      if (i === keys.length || keys[i] !== k || ctx.dimValues[i] !== dims[k]) return false;
-      i++;
+      if (prev[k] !== dims[k]) return false;
+      n++;
     }
-    if (i !== keys.length) return false;
+    if (n !== ctx.dimCount) return false;
     for (const k of propKeys) if (d.properties[k] !== ctx.properties[k]) return false;
     if (srcLabels) {
       const a = d.source;
@@ -220,25 +224,24 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
   /** Which keys become labels (this datum's dimensions, then allow-listed properties present on it) and their values. */
   const labelContext = (d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, SeriesAcc>>): LabelContext => {
     let sig = '';
-    const dimKeys: string[] = [];
-    const dimValues: string[] = [];
+    let dimCount = 0;
     for (const k in dims) {
-      dimKeys.push(k);
-      dimValues.push(dims[k]!);
       sig += `${k}\u0000`;
+      dimCount++;
     }
     let props: string[] = [];
     if (propKeys.length > 0) {
       props = propKeys.filter((k) => d.properties[k] !== undefined && !(k in dims));
       sig += `\u0001${props.join('\u0000')}`;
     }
-    const plan = labelPlan(sig, dimKeys, props);
+    const plan = labelPlan(sig, dims, props);
     // The canonical label-set key (label names sorted, empty values dropped), without __name__.
-    const values: string[] = [];
+    const values = new Array<string>(plan.length);
     let labelKey = '';
-    for (const e of plan) {
+    for (let i = 0; i < plan.length; i++) {
+      const e = plan[i]!;
       const v = labelValue(e, d, dims);
-      values.push(v);
+      values[i] = v;
       if (v !== '') labelKey += `${e.name}\u0000${v}\u0000`;
     }
     let byName = series.get(labelKey);
@@ -246,7 +249,7 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
       byName = new Map();
       series.set(labelKey, byName);
     }
-    return { plan, values, labelKey, series: byName, dimKeys, dimValues, properties: d.properties, source: d.source, namespace: d.namespace };
+    return { plan, values, labelKey, series: byName, dims, dimCount, properties: d.properties, source: d.source, namespace: d.namespace };
   };
 
   return { options, translate };

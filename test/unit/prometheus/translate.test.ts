@@ -93,13 +93,13 @@ describe('toWriteRequests: series and labels', () => {
     expect(Object.fromEntries(flatten(r))).toEqual({ 'app_hits{function_name="f"}': [[T, 1], [T + 1, 1]] });
   });
 
-  it('a label set is reused for the next document only when its inputs are equal: same dimensions in the same order, properties, source', () => {
+  it('a label set is reused for the next document only when its inputs are equal: the same dimensions (in any order), properties, source', () => {
     // Each datum has its own dimension object (as separate documents do): the translator compares contents.
     const r = toWriteRequests([
       datum({ dimensions: { 'a-b': 'x', a_b: 'y' }, value: 1 }),
       datum({ dimensions: { 'a-b': 'x', a_b: 'y' }, value: 2, timestamp: T + 1 }),
-      // The same entries in the other order: compared as different inputs, but the labels are the same
-      // (colliding names are numbered in sorted key order), so it is the same series: merged, the last value wins.
+      // The same entries in the other order: the same labels (colliding names are numbered in sorted key
+      // order), so the same series: merged, the last value wins.
       datum({ dimensions: { a_b: 'y', 'a-b': 'x' }, value: 3 }),
       datum({ dimensions: { 'a-b': 'x', a_b: 'z' }, value: 4 }),
       datum({ dimensions: { 'a-b': 'x' }, value: 5 }),
