@@ -12,7 +12,7 @@
 import { Tally } from '../../../shared/tally.ts';
 import type { MetricData, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
 import type { StatsdConfig } from './config.ts';
-import { packDatagrams } from './pack.ts';
+import { DatagramPacker } from './pack.ts';
 import { StatsdSerialiser } from './serialise.ts';
 import { assertUdsAvailable, HotShotsTransport, type ClientFactory } from './transport.ts';
 
@@ -47,10 +47,10 @@ export class StatsdProvider implements Provider {
    * Problems are counted in `notes` (reasons from `SERIALISE_NOTES` and `PACK_NOTES`).
    */
   datagramsOf(data: MetricData, notes: Tally): string[] {
-    const lines: string[] = [];
+    const packer = new DatagramPacker(this.config.transport.maxDatagramBytes, notes);
     const s = this.serialiser;
-    data.forEach((d) => s.append(d, lines, notes));
-    return packDatagrams(lines, this.config.transport.maxDatagramBytes, notes);
+    data.forEach((d) => s.append(d, packer, notes));
+    return packer.finish();
   }
 
   async send(data: MetricData, ctx: SendContext): Promise<SendResult> {

@@ -78,21 +78,3 @@ export function formatTag(key: string, value: string, style: Style): string {
   if (tag.endsWith(':')) tag = `${tag.slice(0, -1)}_`;
   return tag;
 }
-
-/**
- * Memoises a string → string function with a bounded cache. EMF names, dimension keys and
- * values repeat heavily, and a Map lookup is cheaper than a Unicode regex replace. The cache
- * is emptied when full (simple, and bounded for hostile high-cardinality input).
- */
-export function memoise(fn: (s: string) => string, max = 10_000): (s: string) => string {
-  const cache = new Map<string, string>();
-  return (s) => {
-    let v = cache.get(s);
-    if (v === undefined) {
-      v = fn(s);
-      if (cache.size >= max) cache.clear();
-      cache.set(s, v);
-    }
-    return v;
-  };
-}

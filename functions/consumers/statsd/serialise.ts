@@ -18,12 +18,13 @@
  * (`repeat`, for integer n ≤ `STATSD_MAX_REPEAT`). Counters send the sum; gauges send each
  * value of an array, and a statistic set's average (`Sum/Count`).
  */
+import type { EmfUnit } from '../../../shared/emf/constants.ts';
 import type { Tally } from '../../../shared/tally.ts';
 import { isStatisticSet, type DatumSource, type MetricDatum } from '../../../shared/consumer/types.ts';
 import type { SerialiseOptions } from './config.ts';
 import type { SourceTag, StatsdType } from './constants.ts';
 import { TYPE_CODES, resolveType, valueFactor } from './mapping.ts';
-import { formatTag, memoise, sanitiseMetricName, sanitiseSegment, sanitiseTagKey, sanitiseTagValue } from './sanitise.ts';
+import { formatTag, sanitiseMetricName, sanitiseSegment, sanitiseTagKey, sanitiseTagValue } from './sanitise.ts';
 
 /** Reasons counted while serialising (logged once per send, with an example each). */
 export const SERIALISE_NOTES = {
@@ -38,14 +39,71 @@ export const SERIALISE_NOTES = {
 } as const;
 export type SerialiseNote = keyof typeof SERIALISE_NOTES;
 
-/** A sanitised metric name and the DogStatsD line head made of it. */
-interface MetricName {
-  name: string;
-  head: string;
+/**
+ * Where `append` writes its lines, each with its UTF-8 byte length: the serialiser adds it up from
+ * the lengths of the line's parts (names and numbers are ASCII, the tag text is measured once per
+ * tag set), so no line is measured again. The provider's sink is a `DatagramPacker` (pack.ts).
+ */
+export interface LineSink {
+  add(line: string, bytes: number): void;
 }
 
-/** `|<type code>` for each type code. */
-const TAILS = Object.fromEntries(Object.values(TYPE_CODES).map((c) => [c, `|${c}`])) as Readonly<Record<(typeof TYPE_CODES)[StatsdType], string>>;
+/** What is kept per metric (namespace and name): the sanitised name, and the type for the unit last seen. */
+interface MetricEntry {
+  /** Sanitised, so ASCII only: its length is its UTF-8 byte count. */
+  name: string;
+  /** `name:`, the DogStatsD line head (the same for every datum of the metric). */
+  head: string;
+  /** The unit `type`, `tail` and `factor` were resolved for (a metric keeps its unit: one is enough). */
+  unit: EmfUnit | undefined;
+  type: StatsdType;
+  /** `|<type code>`. */
+  tail: string;
+  /** `valueFactor(unit)`. */
+  factor: number;
+}
+
+/** One tag, sanitised and formatted for the style. */
+interface Tag {
+  /** The sanitised key: a key met again keeps its first position and takes the later value. */
+  key: string;
+  /** `key:value` (DogStatsD), `key=value` (Telegraf) or `.key.value` (StatsD, folded into the name). */
+  text: string;
+}
+
+/**
+ * The tags of a line, and their text. Tag sets form a tree: the root holds the global tags, and
+ * a set's children are the sets one raw pair (source tag, property or dimension; key and value
+ * as the datum has them) further on. A dimension set is found by looking its raw pairs up from
+ * the root, and its text is built the first time only: documents repeat their dimension sets.
+ */
+interface TagSet {
+  tags: Tag[];
+  /** `|#k:v,…` (DogStatsD), `,k=v,…` (Telegraf), `.k.v…` (StatsD, sorted by key); '' for no tags. */
+  text: string;
+  /** UTF-8 bytes of `text` (tags may hold any Unicode letter). */
+  bytes: number;
+  /** The children, by raw key, then raw value. */
+  next: Map<string, Map<string, TagSet>> | undefined;
+}
+
+/** Adds `t` to `tags`, or puts it in the place of the tag of the same key. A line has few tags: a scan is enough. */
+function putTag(tags: Tag[], t: Tag): void {
+  for (let i = 0; i < tags.length; i++) {
+    if (tags[i]!.key === t.key) {
+      tags[i] = t;
+      return;
+    }
+  }
+  tags.push(t);
+}
+
+function byKey(a: Tag, b: Tag): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** `|<type code>` for each type. */
+const TAILS = Object.fromEntries(Object.entries(TYPE_CODES).map(([t, c]) => [t, `|${c}`])) as Readonly<Record<StatsdType, string>>;
 
 const SOURCE_VALUE: Record<SourceTag, (d: MetricDatum) => string> = {
   namespace: (d) => d.namespace,
@@ -56,55 +114,78 @@ const SOURCE_VALUE: Record<SourceTag, (d: MetricDatum) => string> = {
 };
 
 /**
- * Built once per container from the config; `append` is the hot path (memoised names and
- * tags, no per-line arrays).
+ * Built once per container from the config; `append` is the hot path. A line is written as
+ * `head + value + rest`, a rope of cached strings and the value's text: nothing is copied until
+ * the packer joins the lines of a datagram. The parts' byte lengths are cached with them, so the
+ * line's is a sum: the metric entry (name, head, type) per metric, the tag text per tag set.
  *
  * @example
  * const s = new StatsdSerialiser(config.serialise);
- * const lines: string[] = [];
- * for (const d of data) s.append(d, lines, notes);
+ * const packer = new DatagramPacker(config.transport.maxDatagramBytes, notes);
+ * for (const d of data) s.append(d, packer, notes);
+ * const datagrams = packer.finish();
  */
 export class StatsdSerialiser {
-  private readonly name: (s: string) => string;
   private readonly key: (s: string) => string;
   private readonly value: (s: string) => string;
-  private readonly names = new Map<string, Map<string, MetricName>>();
-  // The namespace of the previous datum and its name map: data of one group share the namespace.
-  private lastNamespaceNames: Map<string, MetricName> | undefined;
+  private readonly dogstatsd: boolean;
+  private readonly metrics = new Map<string, Map<string, MetricEntry>>();
+  // The namespace of the previous datum and its metric map: data of one group share the namespace.
+  private lastNamespaceMetrics: Map<string, MetricEntry> | undefined;
   private lastNamespaceKey: string | undefined;
-  private readonly types = new Map<string, StatsdType>();
-  private readonly globalPairs: readonly (readonly [string, string])[];
-  // One-entry memo of the tag text: data of one dimension set of one document share these objects.
+  // The tree of tag sets (see `TagSet`), and how many sets it holds beyond the root.
+  private tagSetRoot: TagSet;
+  private tagSets = 0;
+  // One-entry memo of the tag set: data of one dimension set of one document share these objects.
   private lastDims: unknown;
   private lastProps: unknown;
   private lastSource: DatumSource | undefined;
   private lastNamespace = '';
-  private lastTags = '';
-  // The current datum's line parts: `head + value + tail[|@rate] + suffix` (fields, not an object per datum).
+  private lastTagSet: TagSet;
+  // One-entry memo of the DogStatsD timestamp field (data of one document share the timestamp).
+  private lastTimestamp = Number.NaN;
+  private lastTimestampField = '';
+  // The current datum's line parts, `head + value + tail[|@rate] + suffix`, with their byte
+  // lengths (fields, not an object per datum); `rest` is `tail + suffix`, an unweighted line's end.
   private head = '';
+  private headBytes = 0;
   private tail = '';
   private suffix = '';
+  private suffixBytes = 0;
+  private rest = '';
+  private restBytes = 0;
 
   constructor(private readonly o: SerialiseOptions) {
     const folded = o.style === 'statsd';
-    this.name = memoise((s) => sanitiseMetricName(s, !folded));
-    this.key = memoise(folded ? sanitiseSegment : sanitiseTagKey);
-    this.value = memoise(folded ? sanitiseSegment : (s) => sanitiseTagValue(s, o.style));
-    this.globalPairs = o.globalTags.map(([k, v]) => [this.key(k), this.value(v)] as const);
+    this.dogstatsd = o.style === 'dogstatsd';
+    this.key = folded ? sanitiseSegment : sanitiseTagKey;
+    this.value = folded ? sanitiseSegment : (s) => sanitiseTagValue(s, o.style);
+    this.tagSetRoot = this.rootTagSet();
+    this.lastTagSet = this.tagSetRoot;
   }
 
-  /** Appends the lines of `d` to `out`; problems are counted in `notes`. */
-  append(d: MetricDatum, out: string[], notes: Tally): void {
-    const type = this.typeOf(d);
-    const code = TYPE_CODES[type];
-    const factor = valueFactor(d.unit);
-    const tags = this.tagsOf(d, notes);
-    const name = this.metricName(d.namespace, d.name);
-    const dogstatsd = this.o.style === 'dogstatsd';
-    // DogStatsD's head (`name:`) is the same for every datum of a metric: kept with the name.
-    this.head = dogstatsd ? name.head : `${name.name}${tags}:`;
-    this.tail = TAILS[code];
-    this.suffix = dogstatsd ? tags + (this.o.timestamps && (type === 'counter' || type === 'gauge') ? timestampField(d.timestamp) : '') : '';
+  /** Writes the lines of `d` to `out`; problems are counted in `notes`. */
+  append(d: MetricDatum, out: LineSink, notes: Tally): void {
+    const m = this.metric(d);
+    const type = m.type;
+    const factor = m.factor;
+    const tags = this.tagSetOf(d, notes);
+    this.tail = m.tail;
+    if (this.dogstatsd) {
+      // DogStatsD's head (`name:`) is the same for every datum of a metric: kept with the metric.
+      const ts = this.o.timestamps && (type === 'counter' || type === 'gauge') ? this.timestampField(d.timestamp) : '';
+      this.head = m.head;
+      this.headBytes = m.head.length;
+      this.suffix = tags.text + ts;
+      this.suffixBytes = tags.bytes + ts.length;
+    } else {
+      this.head = `${m.name}${tags.text}:`;
+      this.headBytes = m.name.length + tags.bytes + 1;
+      this.suffix = '';
+      this.suffixBytes = 0;
+    }
+    this.rest = this.tail + this.suffix;
+    this.restBytes = this.tail.length + this.suffixBytes;
     const v = d.value;
 
     if (type === 'counter') {
@@ -112,7 +193,7 @@ export class StatsdSerialiser {
       if (typeof v === 'number') total = v;
       else if (isStatisticSet(v)) total = v.sum;
       else for (const x of v) total += x;
-      this.line(out, total * factor, 1, notes, d);
+      this.line(out, total * factor, notes, d);
       return;
     }
     if (type === 'gauge') {
@@ -124,9 +205,9 @@ export class StatsdSerialiser {
     }
     // timing, histogram, distribution: observations with weights.
     if (typeof v === 'number') {
-      this.line(out, v * factor, 1, notes, d);
+      this.line(out, v * factor, notes, d);
     } else if (!isStatisticSet(v)) {
-      for (const x of v) this.line(out, x * factor, 1, notes, d);
+      for (const x of v) this.line(out, x * factor, notes, d);
     } else if (v.values !== undefined) {
       const counts = v.counts;
       for (let i = 0; i < v.values.length; i++) {
@@ -138,115 +219,164 @@ export class StatsdSerialiser {
     } else if (v.count < 2) {
       this.weighted(out, (v.sum / v.count) * factor, v.count, notes, d);
     } else {
-      this.line(out, v.min * factor, 1, notes, d);
-      this.line(out, v.max * factor, 1, notes, d);
-      const rest = v.count - 2;
-      if (rest > 0) this.weighted(out, ((v.sum - v.min - v.max) / rest) * factor, rest, notes, d);
+      this.line(out, v.min * factor, notes, d);
+      this.line(out, v.max * factor, notes, d);
+      const others = v.count - 2;
+      if (others > 0) this.weighted(out, ((v.sum - v.min - v.max) / others) * factor, others, notes, d);
     }
   }
 
-  private typeOf(d: MetricDatum): StatsdType {
-    if (this.o.overrides.length === 0) return resolveType(d.name, d.unit, this.o);
-    const k = `${d.unit}\u0000${d.name}`;
-    let t = this.types.get(k);
-    if (t === undefined) {
-      t = resolveType(d.name, d.unit, this.o);
-      if (this.types.size >= 10_000) this.types.clear();
-      this.types.set(k, t);
-    }
-    return t;
-  }
-
-  private metricName(namespace: string, metric: string): MetricName {
-    let byName = namespace === this.lastNamespaceKey ? this.lastNamespaceNames : this.names.get(namespace);
+  /** The metric's entry, its type resolved for `d.unit`. */
+  private metric(d: MetricDatum): MetricEntry {
+    const namespace = d.namespace;
+    let byName = namespace === this.lastNamespaceKey ? this.lastNamespaceMetrics : this.metrics.get(namespace);
     if (byName === undefined) {
-      if (this.names.size >= 1_000) this.names.clear();
+      if (this.metrics.size >= 1_000) this.metrics.clear();
       byName = new Map();
-      this.names.set(namespace, byName);
+      this.metrics.set(namespace, byName);
     }
     this.lastNamespaceKey = namespace;
-    this.lastNamespaceNames = byName;
-    let n = byName.get(metric);
-    if (n === undefined) {
+    this.lastNamespaceMetrics = byName;
+    let m = byName.get(d.name);
+    if (m === undefined) {
       const parts = [];
       if (this.o.prefix !== '') parts.push(this.o.prefix);
       if (this.o.namespaceInName) parts.push(namespace);
-      parts.push(metric);
-      const name = this.name(parts.join('.'));
-      n = { name, head: `${name}:` };
+      parts.push(d.name);
+      const name = sanitiseMetricName(parts.join('.'), this.o.style !== 'statsd');
+      m = { name, head: `${name}:`, unit: undefined, type: 'gauge', tail: '', factor: 1 };
       if (byName.size >= 10_000) byName.clear();
-      byName.set(metric, n);
+      byName.set(d.name, m);
     }
-    return n;
+    if (m.unit !== d.unit) {
+      m.unit = d.unit;
+      m.type = resolveType(d.name, d.unit, this.o);
+      m.tail = TAILS[m.type];
+      m.factor = valueFactor(d.unit);
+    }
+    return m;
   }
 
-  /** The style's tag text: `|#k:v,…` (DogStatsD), `,k=v,…` (Telegraf) or `.k.v.…` (StatsD); '' when there are none. */
-  private tagsOf(d: MetricDatum, notes: Tally): string {
+  /** The tag set of `d`: global tags, source tags, allow-listed properties, then its dimensions. */
+  private tagSetOf(d: MetricDatum, notes: Tally): TagSet {
     if (d.dimensions === this.lastDims && d.properties === this.lastProps && d.source === this.lastSource && d.namespace === this.lastNamespace) {
-      return this.lastTags;
+      return this.lastTagSet;
     }
-    const pairs = new Map<string, string>(this.globalPairs);
-    for (const s of this.o.sourceTags) pairs.set(this.key(s), this.value(SOURCE_VALUE[s](d)));
+    if (this.tagSets >= 10_000) {
+      // Bounded for hostile high-cardinality input: emptied when full, like the other caches.
+      this.tagSetRoot = this.rootTagSet();
+      this.tagSets = 0;
+    }
+    let set = this.tagSetRoot;
+    for (const s of this.o.sourceTags) set = this.nextTagSet(set, s, SOURCE_VALUE[s](d));
     for (const k of this.o.propertyTags) {
       if (!(k in d.properties)) continue;
       const raw = d.properties[k];
       if ((typeof raw === 'string' && raw !== '') || typeof raw === 'boolean' || (typeof raw === 'number' && Number.isFinite(raw))) {
-        pairs.set(this.key(k), this.value(String(raw)));
+        set = this.nextTagSet(set, k, String(raw));
       } else {
         notes.add('property_tag_not_scalar', `property "${k}" of ${d.namespace}/${d.name} is ${JSON.stringify(raw) ?? typeof raw}`);
       }
     }
-    for (const k in d.dimensions) pairs.set(this.key(k), this.value(d.dimensions[k]!));
-
-    let text = '';
-    if (pairs.size > 0) {
-      const style = this.o.style;
-      if (style === 'statsd') {
-        for (const k of [...pairs.keys()].sort()) text += `.${k}.${pairs.get(k)!}`;
-      } else {
-        const tags: string[] = [];
-        for (const [k, v] of pairs) tags.push(formatTag(k, v, style));
-        text = style === 'dogstatsd' ? `|#${tags.join(',')}` : `,${tags.join(',')}`;
-      }
-    }
+    for (const k in d.dimensions) set = this.nextTagSet(set, k, d.dimensions[k]!);
     this.lastDims = d.dimensions;
     this.lastProps = d.properties;
     this.lastSource = d.source;
     this.lastNamespace = d.namespace;
-    this.lastTags = text;
-    return text;
+    this.lastTagSet = set;
+    return set;
+  }
+
+  /** The child of `set` for one more raw pair; made the first time. */
+  private nextTagSet(set: TagSet, rawKey: string, rawValue: string): TagSet {
+    set.next ??= new Map();
+    let byValue = set.next.get(rawKey);
+    if (byValue === undefined) {
+      byValue = new Map();
+      set.next.set(rawKey, byValue);
+    }
+    let next = byValue.get(rawValue);
+    if (next === undefined) {
+      const tags = [...set.tags];
+      putTag(tags, this.tag(rawKey, rawValue));
+      next = this.tagSet(tags);
+      byValue.set(rawValue, next);
+      this.tagSets++;
+    }
+    return next;
+  }
+
+  /** The root: the global tags alone. */
+  private rootTagSet(): TagSet {
+    const tags: Tag[] = [];
+    for (const [k, v] of this.o.globalTags) putTag(tags, this.tag(k, v));
+    return this.tagSet(tags);
+  }
+
+  private tagSet(tags: Tag[]): TagSet {
+    let text = '';
+    if (tags.length > 0) {
+      const style = this.o.style;
+      if (style === 'statsd') text = [...tags].sort(byKey).map((t) => t.text).join('');
+      else text = (style === 'dogstatsd' ? '|#' : ',') + tags.map((t) => t.text).join(',');
+    }
+    return { tags, text, bytes: Buffer.byteLength(text), next: undefined };
+  }
+
+  private tag(rawKey: string, rawValue: string): Tag {
+    const key = this.key(rawKey);
+    const value = this.value(rawValue);
+    return { key, text: this.o.style === 'statsd' ? `.${key}.${value}` : formatTag(key, value, this.o.style) };
+  }
+
+  /** `|T<seconds>`, rounded down so it is never in the future; omitted before 1970-01-01T00:00:01 (the Agent rejects `T0`). */
+  private timestampField(ms: number): string {
+    if (ms !== this.lastTimestamp) {
+      const s = Math.floor(ms / 1000);
+      this.lastTimestamp = ms;
+      this.lastTimestampField = s >= 1 ? `|T${s}` : '';
+    }
+    return this.lastTimestampField;
   }
 
   /** Plain StatsD and Telegraf read a signed gauge as a delta: reset to 0 first, then apply. */
-  private gauge(out: string[], x: number, notes: Tally, d: MetricDatum): void {
-    if (x < 0 && this.o.style !== 'dogstatsd' && Number.isFinite(x)) out.push(`${this.head}0${this.tail}${this.suffix}`);
-    this.line(out, x, 1, notes, d);
+  private gauge(out: LineSink, x: number, notes: Tally, d: MetricDatum): void {
+    if (x < 0 && !this.dogstatsd && Number.isFinite(x)) out.add(`${this.head}0${this.rest}`, this.headBytes + 1 + this.restBytes);
+    this.line(out, x, notes, d);
   }
 
-  private weighted(out: string[], x: number, w: number, notes: Tally, d: MetricDatum): void {
-    if (w === 1) return this.line(out, x, 1, notes, d);
+  /** A value observed `w` times: one line with `|@1/w`, `w` lines (`repeat`), or one line when `w` < 1. */
+  private weighted(out: LineSink, x: number, w: number, notes: Tally, d: MetricDatum): void {
+    if (w === 1) return this.line(out, x, notes, d);
     if (w < 1) {
       notes.add('count_fractional_below_one', `${d.namespace}/${d.name} has a value with count ${w}`);
-      return this.line(out, x, 1, notes, d);
+      return this.line(out, x, notes, d);
     }
-    if (this.o.sampleCounts === 'repeat' && Number.isInteger(w) && w <= this.o.maxRepeat) {
-      for (let i = 0; i < w; i++) this.line(out, x, 1, notes, d);
+    const repeat = this.o.sampleCounts === 'repeat' && Number.isInteger(w) && w <= this.o.maxRepeat;
+    if (!this.finite(x, notes, d, repeat ? w : 1)) return;
+    const value = `${x}`;
+    if (repeat) {
+      // One line, added w times.
+      const line = this.head + value + this.rest;
+      const bytes = this.headBytes + value.length + this.restBytes;
+      for (let i = 0; i < w; i++) out.add(line, bytes);
       return;
     }
-    this.line(out, x, 1 / w, notes, d);
+    const rate = `|@${1 / w}`;
+    out.add(this.head + value + this.tail + rate + this.suffix, this.headBytes + value.length + this.tail.length + rate.length + this.suffixBytes);
   }
 
-  private line(out: string[], x: number, rate: number, notes: Tally, d: MetricDatum): void {
-    if (!Number.isFinite(x)) {
-      notes.add('value_not_finite', `${d.namespace}/${d.name} in ${d.unit} is not finite in milliseconds`);
-      return;
-    }
-    out.push(rate === 1 ? `${this.head}${x}${this.tail}${this.suffix}` : `${this.head}${x}${this.tail}|@${rate}${this.suffix}`);
+  /** `head value rest`. A finite number's text is ASCII: its length is its byte count. */
+  private line(out: LineSink, x: number, notes: Tally, d: MetricDatum): void {
+    if (!this.finite(x, notes, d, 1)) return;
+    const value = `${x}`;
+    out.add(this.head + value + this.rest, this.headBytes + value.length + this.restBytes);
   }
-}
 
-/** `|T<seconds>`, rounded down so it is never in the future; omitted before 1970-01-01T00:00:01 (the Agent rejects `T0`). */
-function timestampField(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  return s >= 1 ? `|T${s}` : '';
+  /** False when `x` is not finite, counted once for each of the `lines` it would have made. */
+  private finite(x: number, notes: Tally, d: MetricDatum, lines: number): boolean {
+    if (Number.isFinite(x)) return true;
+    notes.add('value_not_finite', `${d.namespace}/${d.name} in ${d.unit} is not finite in milliseconds`, lines);
+    return false;
+  }
 }

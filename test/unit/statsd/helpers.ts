@@ -1,6 +1,7 @@
 /** Builders for the StatsD unit tests: data as the consumer core hands them to providers. */
+import { expect } from 'vitest';
 import { loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
-import { StatsdSerialiser } from '../../../functions/consumers/statsd/serialise.ts';
+import { StatsdSerialiser, type LineSink } from '../../../functions/consumers/statsd/serialise.ts';
 import type { MetricDatum, MetricValue } from '../../../shared/consumer/types.ts';
 import { Tally } from '../../../shared/tally.ts';
 
@@ -32,11 +33,20 @@ export function datum(p: Omit<Partial<MetricDatum>, 'value'> & { value?: MetricV
   };
 }
 
-/** The lines `env`'s serialiser writes for `data`, and what it counted. */
+/**
+ * The lines `env`'s serialiser writes for `data`, and what it counted. Every line's byte length,
+ * as the serialiser adds it up for the packer, is checked against `Buffer.byteLength`.
+ */
 export function linesOf(data: MetricDatum | readonly MetricDatum[], env: Record<string, string> = {}): { lines: string[]; notes: Tally } {
   const s = new StatsdSerialiser(loadStatsdConfig(env).serialise);
   const lines: string[] = [];
+  const sink: LineSink = {
+    add(line, bytes) {
+      expect(bytes, `byte length of ${JSON.stringify(line)}`).toBe(Buffer.byteLength(line));
+      lines.push(line);
+    },
+  };
   const notes = new Tally();
-  for (const d of Array.isArray(data) ? data : [data as MetricDatum]) s.append(d, lines, notes);
+  for (const d of Array.isArray(data) ? data : [data as MetricDatum]) s.append(d, sink, notes);
   return { lines, notes };
 }

@@ -119,6 +119,26 @@ describe('tags', () => {
     expect(notes.counts).toEqual({ property_tag_not_scalar: 4 });
   });
 
+  it('tag sets: equal dimensions in other objects give the same tags; order and keys equal once sanitised are kept', () => {
+    const data = [
+      datum({ dimensions: { a: '1', b: '2' } }),
+      datum({ dimensions: { b: '2', a: '1' } }),
+      datum({ dimensions: { a: '1', b: '2' } }),
+      datum({ dimensions: { a: '1' } }),
+      datum({ dimensions: { 'a b': '1', a_b: '2' } }),
+    ];
+    expect(linesOf(data).lines).toEqual(['N.m:1|g|#a:1,b:2', 'N.m:1|g|#b:2,a:1', 'N.m:1|g|#a:1,b:2', 'N.m:1|g|#a:1', 'N.m:1|g|#a_b:2']);
+    expect(linesOf(data, { STATSD_STYLE: 'statsd' }).lines).toEqual(['N.m.a.1.b.2:1|g', 'N.m.a.1.b.2:1|g', 'N.m.a.1.b.2:1|g', 'N.m.a.1:1|g', 'N.m.a_b.2:1|g']);
+  });
+
+  it('tag sets: still right past the bound of the cache (10,000 sets, then emptied)', () => {
+    const data = Array.from({ length: 10_050 }, (_, i) => datum({ dimensions: { k: `v${i}`, j: 'x' } }));
+    const { lines } = linesOf([...data, data[0]!], { STATSD_GLOBAL_TAGS: 'env:prod' });
+    expect(lines).toHaveLength(10_051);
+    for (const i of [0, 9_999, 10_000, 10_049]) expect(lines[i]).toBe(`N.m:1|g|#env:prod,k:v${i},j:x`);
+    expect(lines[10_050]).toBe('N.m:1|g|#env:prod,k:v0,j:x');
+  });
+
   it('no tags at all: no tag field', () => {
     expect(linesOf(datum({ dimensions: {} })).lines).toEqual(['N.m:1|g']);
     expect(linesOf(datum({ dimensions: {} }), { STATSD_STYLE: 'telegraf' }).lines).toEqual(['N.m:1|g']);
@@ -177,6 +197,12 @@ describe('gauges, timestamps, values', () => {
     const { lines, notes } = linesOf(datum({ unit: 'Seconds', value: [1e306, 1] }));
     expect(lines).toEqual(['N.m:1000|d|#D:x']);
     expect(notes.counts).toEqual({ value_not_finite: 1 });
+    // Counted once per line it would have made: n with STATSD_SAMPLE_COUNTS=repeat, one with a rate.
+    const set = { values: [1e306], counts: [3], sum: 3e306, min: 1e306, max: 1e306, count: 3 };
+    const repeated = linesOf(datum({ unit: 'Seconds', value: set }), { STATSD_SAMPLE_COUNTS: 'repeat' });
+    expect(repeated.lines).toEqual([]);
+    expect(repeated.notes.counts).toEqual({ value_not_finite: 3 });
+    expect(linesOf(datum({ unit: 'Seconds', value: set })).notes.counts).toEqual({ value_not_finite: 1 });
   });
 
   it('values keep JavaScript number text (exponents included), which StatsD servers parse', () => {
