@@ -76,17 +76,7 @@ export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: n
     const d = readDirective(rawDirectives[i], i, issues, source);
     if (d) directives.push(d);
   }
-  // A member named by any metric definition is a metric value, never a property. Documents define a
-  // handful of metrics, so a scan of the definitions is cheaper than a set, up to a point.
-  let definitions = 0;
-  for (const d of directives) definitions += d.definitions.length;
-  const metricNames = definitions > SCAN_LIMIT ? metricNameSet(directives) : undefined;
-  // The root members that are properties unless a dimension set claims them (usually a handful).
-  const propertyKeys: string[] = [];
-  for (const k in root) {
-    if (k === '_aws' || !Object.hasOwn(root, k)) continue;
-    if (metricNames === undefined ? !namesMetric(directives, k) : !metricNames.has(k)) propertyKeys.push(k);
-  }
+  const propertyKeys = propertyKeysOf(root, directives);
 
   let count = 0;
   for (const d of directives) {
@@ -151,6 +141,44 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
   const data: MetricDatum[] = [];
   for (const g of groups) expandGroup(g, data);
   return data;
+}
+
+/**
+ * The root members that are properties unless a dimension set claims them: every member but `_aws`
+ * and the metric members (a member named by any metric definition is a metric value, never a
+ * property). Producers write the metric members in the order of their definitions (every document
+ * of both producer libraries does), so one pass with a cursor over the definitions finds them
+ * without hashing a name. Only when some definition was not met in that order are the remaining
+ * members checked against every definition.
+ */
+function propertyKeysOf(root: Json, directives: readonly Directive[]): string[] {
+  const keys: string[] = [];
+  let di = 0;
+  let mi = 0;
+  let matched = 0;
+  let definitions = 0;
+  for (const d of directives) definitions += d.definitions.length;
+  for (const k in root) {
+    if (k === '_aws' || !Object.hasOwn(root, k)) continue;
+    while (di < directives.length && mi >= directives[di]!.definitions.length) {
+      di++;
+      mi = 0;
+    }
+    if (di < directives.length) {
+      const def = directives[di]!.definitions[mi];
+      if (isObject(def) && def.Name === k) {
+        mi++;
+        matched++;
+        continue;
+      }
+    }
+    keys.push(k);
+  }
+  // Every definition met in order, each by a member of its own: no other member can be a metric member.
+  if (matched === definitions) return keys;
+  // Documents define a handful of metrics, so a scan of the definitions is cheaper than a set, up to a point.
+  const metricNames = definitions > SCAN_LIMIT ? metricNameSet(directives) : undefined;
+  return keys.filter((k) => (metricNames === undefined ? !namesMetric(directives, k) : !metricNames.has(k)));
 }
 
 /** Past this many metric definitions in a document, metric members are looked up in a set. */

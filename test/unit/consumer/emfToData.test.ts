@@ -121,6 +121,25 @@ describe('emfToData: directives and dimension sets', () => {
     expect(data[0]!.properties).toEqual({ requestId: 'r-1', metricX: 'not a metric' });
     expect(data.at(-1)!.properties).toEqual({ Service: 'cart', requestId: 'r-1', metricX: 'not a metric' });
   });
+  const layouts = [
+    ['in definition order (as producers write them)', (names: string[]) => names],
+    ['in reverse order', (names: string[]) => [...names].reverse()],
+    ['with one member out of order', (names: string[]) => [...names.slice(1), names[0]!]],
+    ['with a definition named twice', (names: string[]) => names],
+  ] as const;
+  it.each(layouts.flatMap(([how, order]) => [2, 20].map((m) => [how, order, m] as const)))('metric members %s, %s definitions: properties are exactly the other members', (how, order, m) => {
+    const names = Array.from({ length: m }, (_, i) => `m${i}`);
+    const defs = names.map((Name) => ({ Name }));
+    if (how.startsWith('with a definition named twice')) defs.splice(1, 0, { Name: names[0]! });
+    const doc: Record<string, unknown> = { ...aws([{ Namespace: 'A', Dimensions: [['Service']], Metrics: defs.slice(0, 1) }, { Namespace: 'B', Dimensions: [['Service']], Metrics: defs.slice(1) }]) };
+    doc.Service = 'cart';
+    doc.before = 'b';
+    for (const n of order(names)) doc[n] = 1;
+    doc.after = 'a';
+    const { data } = decode(doc);
+    expect(data).toHaveLength(defs.length);
+    for (const d of data) expect(d.properties).toEqual({ before: 'b', after: 'a' });
+  });
 });
 
 describe('emfToData: the dimension-value rule (as CloudWatch does)', () => {
