@@ -76,12 +76,20 @@ export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: n
     const d = readDirective(rawDirectives[i], i, issues, source);
     if (d) directives.push(d);
   }
-  const propertyKeys = propertyKeysOf(root, directives);
+  // The values of the metric members, in definition order, when the members came in that order.
+  const memberValues: unknown[] = [];
+  const propertyKeys = propertyKeysOf(root, directives, memberValues);
+  let definitions = 0;
+  for (const d of directives) definitions += d.definitions.length;
+  const inOrder = memberValues.length === definitions ? memberValues : undefined;
 
   let count = 0;
+  let offset = 0;
   for (const d of directives) {
+    const first = offset;
+    offset += d.definitions.length;
     if (d.sets.length === 0) continue;
-    const defs = readDefinitions(root, d, issues, source);
+    const defs = readDefinitions(root, d, issues, source, inOrder, first);
     const n = defs.names.length;
     // One set (the usual case): the union is that set's dimensions, the same object when they are valid.
     let directiveDimensions = d.sets.length === 1 ? undefined : unionDimensions(root, d.sets);
@@ -151,7 +159,7 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
  * without hashing a name. Only when some definition was not met in that order are the remaining
  * members checked against every definition.
  */
-function propertyKeysOf(root: Json, directives: readonly Directive[]): string[] {
+function propertyKeysOf(root: Json, directives: readonly Directive[], memberValues: unknown[]): string[] {
   const keys: string[] = [];
   let di = 0;
   let mi = 0;
@@ -169,6 +177,7 @@ function propertyKeysOf(root: Json, directives: readonly Directive[]): string[] 
       if (isObject(def) && def.Name === k) {
         mi++;
         matched++;
+        memberValues.push(root[k]);
         continue;
       }
     }
@@ -201,7 +210,7 @@ function metricNameSet(directives: readonly Directive[]): Set<string> {
  * The usable definitions of a directive; a problem counts once per dimension set, as it loses (or changes) one datum per set.
  * The arrays are allocated at their final size (growing them by `push` cost a third of this function's allocation).
  */
-function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, source: DatumSource): MetricDefinitions {
+function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, source: DatumSource, memberValues: readonly unknown[] | undefined, first: number): MetricDefinitions {
   const perSet = d.sets.length;
   const m = d.definitions.length;
   const names = new Array<string>(m);
@@ -209,13 +218,15 @@ function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, source:
   const resolutions = new Array<StorageResolution>(m);
   const values = new Array<MetricValue>(m);
   let j = 0;
-  for (const def of d.definitions) {
+  for (let i = 0; i < m; i++) {
+    const def = d.definitions[i];
     if (!isObject(def) || typeof def.Name !== 'string' || def.Name === '') {
       report(issues.dropped, source, 'metric_definition_invalid', `metric definition ${JSON.stringify(def)} in namespace "${d.namespace}" has no non-empty string "Name"`, perSet);
       continue;
     }
     const name = def.Name;
-    const raw = root[name];
+    // Read in the members' pass when they came in definition order (no lookup by a fresh name string).
+    const raw = memberValues === undefined ? root[name] : memberValues[first + i];
     // JSON has no `undefined`: an undefined member is a missing one (`in` is only asked then).
     if (raw === undefined && !(name in root)) {
       report(issues.dropped, source, 'metric_value_missing', `metric "${name}" in namespace "${d.namespace}" has no member in the document`, perSet);
