@@ -54,6 +54,12 @@ interface LabelContext {
   namespace: string;
 }
 
+/** A node of the tree of label contexts by dimension content: one more (key, value) per level. */
+interface ContextNode {
+  ctx: LabelContext | undefined;
+  next: Map<string, Map<string, ContextNode>> | undefined;
+}
+
 interface LabelPlanEntry {
   name: string;
   from: 'dim' | 'prop' | 'src';
@@ -144,6 +150,10 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     // and consecutive documents often have the same dimension values (compared, not rebuilt).
     let ctx: LabelContext | undefined;
     let ctxDims: object | undefined;
+    // Without property or source labels, a label set depends on the dimensions alone: the contexts of
+    // this call are kept in a tree by dimension key, then value, so a dimension set seen before in
+    // the chunk costs a lookup per dimension instead of building and hashing its label key again.
+    const byContent: ContextNode | undefined = propKeys.length === 0 && !srcLabels ? { ctx: undefined, next: undefined } : undefined;
 
     data.forEach((d) => {
       const dims = union ? d.directiveDimensions : d.dimensions;
@@ -152,7 +162,7 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
         (dims !== ctxDims || (propKeys.length > 0 && d.properties !== ctx.properties) || (srcLabels && (d.source !== ctx.source || d.namespace !== ctx.namespace))) &&
         !sameInputs(ctx, d, dims)
       ) {
-        ctx = labelContext(d, dims, series);
+        ctx = byContent === undefined ? labelContext(d, dims, series) : knownContext(byContent, d, dims, series);
       }
       ctxDims = dims;
 
@@ -219,6 +229,27 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
       if (d.namespace !== ctx.namespace || a.account !== b.account || a.region !== b.region || a.logGroup !== b.logGroup || a.logStream !== b.logStream) return false;
     }
     return true;
+  };
+
+  /** The context of `dims` from the tree at `root` (see `byContent`), made the first time. */
+  const knownContext = (root: ContextNode, d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, SeriesAcc>>): LabelContext => {
+    let node = root;
+    for (const k in dims) {
+      node.next ??= new Map();
+      let byValue = node.next.get(k);
+      if (byValue === undefined) {
+        byValue = new Map();
+        node.next.set(k, byValue);
+      }
+      const v = dims[k]!;
+      let child = byValue.get(v);
+      if (child === undefined) {
+        child = { ctx: undefined, next: undefined };
+        byValue.set(v, child);
+      }
+      node = child;
+    }
+    return (node.ctx ??= labelContext(d, dims, series));
   };
 
   /** Which keys become labels (this datum's dimensions, then allow-listed properties present on it) and their values. */
