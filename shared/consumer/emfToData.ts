@@ -79,9 +79,7 @@ export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: n
   // The values of the metric members, in definition order, when the members came in that order.
   const memberValues: unknown[] = [];
   const propertyKeys = propertyKeysOf(root, directives, memberValues);
-  let definitions = 0;
-  for (const d of directives) definitions += d.definitions.length;
-  const inOrder = memberValues.length === definitions ? memberValues : undefined;
+  const inOrder = memberValues.length > 0 ? memberValues : undefined;
 
   let count = 0;
   let offset = 0;
@@ -156,14 +154,14 @@ export function emfToData(doc: unknown, source: DatumSource, eventTimestamp: num
  * and the metric members (a member named by any metric definition is a metric value, never a
  * property). Producers write the metric members in the order of their definitions (every document
  * of both producer libraries does), so one pass with a cursor over the definitions finds them
- * without hashing a name. Only when some definition was not met in that order are the remaining
- * members checked against every definition.
+ * without hashing a name, and `memberValues` gets their values in definition order. Only when some
+ * definition was not met in that order are the remaining members checked against every definition
+ * (and `memberValues` is left empty).
  */
 function propertyKeysOf(root: Json, directives: readonly Directive[], memberValues: unknown[]): string[] {
   const keys: string[] = [];
   let di = 0;
   let mi = 0;
-  let matched = 0;
   let definitions = 0;
   for (const d of directives) definitions += d.definitions.length;
   for (const k in root) {
@@ -176,7 +174,6 @@ function propertyKeysOf(root: Json, directives: readonly Directive[], memberValu
       const def = directives[di]!.definitions[mi];
       if (isObject(def) && def.Name === k) {
         mi++;
-        matched++;
         memberValues.push(root[k]);
         continue;
       }
@@ -184,7 +181,8 @@ function propertyKeysOf(root: Json, directives: readonly Directive[], memberValu
     keys.push(k);
   }
   // Every definition met in order, each by a member of its own: no other member can be a metric member.
-  if (matched === definitions) return keys;
+  if (memberValues.length === definitions) return keys;
+  memberValues.length = 0; // not in definition order: the values are looked up by name instead
   // Documents define a handful of metrics, so a scan of the definitions is cheaper than a set, up to a point.
   const metricNames = definitions > SCAN_LIMIT ? metricNameSet(directives) : undefined;
   return keys.filter((k) => (metricNames === undefined ? !namesMetric(directives, k) : !metricNames.has(k)));

@@ -10,6 +10,7 @@
  *   never rejected for its own duplicates or ordering.
  * - requests split at `maxSamplesPerRequest` samples / `maxRequestBytes` (protobuf, before snappy).
  */
+import { PairTree } from '../../../shared/consumer/pairTree.ts';
 import { isStatisticSet, type DatumSource, type MetricData, type MetricDatum } from '../../../shared/consumer/types.ts';
 import type { EmfUnit } from '../../../shared/emf/constants.ts';
 import { DEFAULT_TRANSLATE_OPTIONS, type SourceLabel, type TranslateOptions } from './config.ts';
@@ -52,12 +53,6 @@ interface LabelContext {
   properties: Readonly<Record<string, unknown>>;
   source: DatumSource;
   namespace: string;
-}
-
-/** A node of the tree of label contexts by dimension content: one more (key, value) per level. */
-interface ContextNode {
-  ctx: LabelContext | undefined;
-  next: Map<string, Map<string, ContextNode>> | undefined;
 }
 
 interface LabelPlanEntry {
@@ -153,7 +148,7 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     // Without property or source labels, a label set depends on the dimensions alone: the contexts of
     // this call are kept in a tree by dimension key, then value, so a dimension set seen before in
     // the chunk costs a lookup per dimension instead of building and hashing its label key again.
-    const byContent: ContextNode | undefined = propKeys.length === 0 && !srcLabels ? { ctx: undefined, next: undefined } : undefined;
+    const byContent = propKeys.length === 0 && !srcLabels ? new PairTree<LabelContext>() : undefined;
 
     data.forEach((d) => {
       const dims = union ? d.directiveDimensions : d.dimensions;
@@ -232,24 +227,10 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
   };
 
   /** The context of `dims` from the tree at `root` (see `byContent`), made the first time. */
-  const knownContext = (root: ContextNode, d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, SeriesAcc>>): LabelContext => {
+  const knownContext = (root: PairTree<LabelContext>, d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, SeriesAcc>>): LabelContext => {
     let node = root;
-    for (const k in dims) {
-      node.next ??= new Map();
-      let byValue = node.next.get(k);
-      if (byValue === undefined) {
-        byValue = new Map();
-        node.next.set(k, byValue);
-      }
-      const v = dims[k]!;
-      let child = byValue.get(v);
-      if (child === undefined) {
-        child = { ctx: undefined, next: undefined };
-        byValue.set(v, child);
-      }
-      node = child;
-    }
-    return (node.ctx ??= labelContext(d, dims, series));
+    for (const k in dims) node = node.child(k, dims[k]!);
+    return (node.value ??= labelContext(d, dims, series));
   };
 
   /** Which keys become labels (this datum's dimensions, then allow-listed properties present on it) and their values. */

@@ -19,6 +19,7 @@
  * value of an array, and a statistic set's average (`Sum/Count`).
  */
 import type { EmfUnit } from '../../../shared/emf/constants.ts';
+import { PairTree } from '../../../shared/consumer/pairTree.ts';
 import type { Tally } from '../../../shared/tally.ts';
 import { isStatisticSet, type DatumSource, type MetricDatum } from '../../../shared/consumer/types.ts';
 import type { SerialiseOptions } from './config.ts';
@@ -72,10 +73,10 @@ interface Tag {
 }
 
 /**
- * The tags of a line, and their text. Tag sets form a tree: the root holds the global tags, and
- * a set's children are the sets one raw pair (source tag, property or dimension; key and value
- * as the datum has them) further on. A dimension set is found by looking its raw pairs up from
- * the root, and its text is built the first time only: documents repeat their dimension sets.
+ * The tags of a line, and their text. Tag sets are kept in a `PairTree`: the root holds the global
+ * tags, and a set's children are the sets one raw pair (source tag, property or dimension; key and
+ * value as the datum has them) further on. A dimension set is found by looking its raw pairs up
+ * from the root, and its text is built the first time only: documents repeat their dimension sets.
  */
 interface TagSet {
   tags: Tag[];
@@ -83,8 +84,6 @@ interface TagSet {
   text: string;
   /** UTF-8 bytes of `text` (tags may hold any Unicode letter). */
   bytes: number;
-  /** The children, by raw key, then raw value. */
-  next: Map<string, Map<string, TagSet>> | undefined;
 }
 
 /** Adds `t` to `tags`, or puts it in the place of the tag of the same key. A line has few tags: a scan is enough. */
@@ -134,7 +133,7 @@ export class StatsdSerialiser {
   private lastNamespaceMetrics: Map<string, MetricEntry> | undefined;
   private lastNamespaceKey: string | undefined;
   // The tree of tag sets (see `TagSet`), and how many sets it holds beyond the root.
-  private tagSetRoot: TagSet;
+  private tagTree: PairTree<TagSet>;
   private tagSets = 0;
   // One-entry memo of the tag set: data of one dimension set of one document share these objects.
   private lastDims: unknown;
@@ -160,8 +159,8 @@ export class StatsdSerialiser {
     this.dogstatsd = o.style === 'dogstatsd';
     this.key = folded ? sanitiseSegment : sanitiseTagKey;
     this.value = folded ? sanitiseSegment : (s) => sanitiseTagValue(s, o.style);
-    this.tagSetRoot = this.rootTagSet();
-    this.lastTagSet = this.tagSetRoot;
+    this.tagTree = this.rootTagTree();
+    this.lastTagSet = this.tagTree.value!;
   }
 
   /** Writes the lines of `d` to `out`; problems are counted in `notes`. */
@@ -264,21 +263,22 @@ export class StatsdSerialiser {
     }
     if (this.tagSets >= 10_000) {
       // Bounded for hostile high-cardinality input: emptied when full, like the other caches.
-      this.tagSetRoot = this.rootTagSet();
+      this.tagTree = this.rootTagTree();
       this.tagSets = 0;
     }
-    let set = this.tagSetRoot;
-    for (const s of this.o.sourceTags) set = this.nextTagSet(set, s, SOURCE_VALUE[s](d));
+    let node = this.tagTree;
+    for (const s of this.o.sourceTags) node = this.nextTagSet(node, s, SOURCE_VALUE[s](d));
     for (const k of this.o.propertyTags) {
       if (!(k in d.properties)) continue;
       const raw = d.properties[k];
       if ((typeof raw === 'string' && raw !== '') || typeof raw === 'boolean' || (typeof raw === 'number' && Number.isFinite(raw))) {
-        set = this.nextTagSet(set, k, String(raw));
+        node = this.nextTagSet(node, k, String(raw));
       } else {
         notes.add('property_tag_not_scalar', `property "${k}" of ${d.namespace}/${d.name} is ${JSON.stringify(raw) ?? typeof raw}`);
       }
     }
-    for (const k in d.dimensions) set = this.nextTagSet(set, k, d.dimensions[k]!);
+    for (const k in d.dimensions) node = this.nextTagSet(node, k, d.dimensions[k]!);
+    const set = node.value!;
     this.lastDims = d.dimensions;
     this.lastProps = d.properties;
     this.lastSource = d.source;
@@ -287,30 +287,25 @@ export class StatsdSerialiser {
     return set;
   }
 
-  /** The child of `set` for one more raw pair; made the first time. */
-  private nextTagSet(set: TagSet, rawKey: string, rawValue: string): TagSet {
-    set.next ??= new Map();
-    let byValue = set.next.get(rawKey);
-    if (byValue === undefined) {
-      byValue = new Map();
-      set.next.set(rawKey, byValue);
-    }
-    let next = byValue.get(rawValue);
-    if (next === undefined) {
-      const tags = [...set.tags];
+  /** The node of `node`'s tag set with one more raw pair; its set is built the first time. */
+  private nextTagSet(node: PairTree<TagSet>, rawKey: string, rawValue: string): PairTree<TagSet> {
+    const next = node.child(rawKey, rawValue);
+    if (next.value === undefined) {
+      const tags = [...node.value!.tags];
       putTag(tags, this.tag(rawKey, rawValue));
-      next = this.tagSet(tags);
-      byValue.set(rawValue, next);
+      next.value = this.tagSet(tags);
       this.tagSets++;
     }
     return next;
   }
 
-  /** The root: the global tags alone. */
-  private rootTagSet(): TagSet {
+  /** A new tree whose root holds the global tags alone. */
+  private rootTagTree(): PairTree<TagSet> {
     const tags: Tag[] = [];
     for (const [k, v] of this.o.globalTags) putTag(tags, this.tag(k, v));
-    return this.tagSet(tags);
+    const root = new PairTree<TagSet>();
+    root.value = this.tagSet(tags);
+    return root;
   }
 
   private tagSet(tags: Tag[]): TagSet {
@@ -320,7 +315,7 @@ export class StatsdSerialiser {
       if (style === 'statsd') text = [...tags].sort(byKey).map((t) => t.text).join('');
       else text = (style === 'dogstatsd' ? '|#' : ',') + tags.map((t) => t.text).join(',');
     }
-    return { tags, text, bytes: Buffer.byteLength(text), next: undefined };
+    return { tags, text, bytes: Buffer.byteLength(text) };
   }
 
   private tag(rawKey: string, rawValue: string): Tag {
