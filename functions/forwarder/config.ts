@@ -1,6 +1,6 @@
 import { type Env, optionalBool, optionalEnum, optionalInt, optionalList, optionalString, requireString } from '../../shared/config/env.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import type { RecordCompression } from '../../shared/record/format.ts';
+import { RECORD_COMPRESSIONS, type RecordCompression } from '../../shared/record/format.ts';
 
 export interface ForwarderConfig {
   streamName: string;
@@ -22,7 +22,7 @@ export interface ForwarderConfig {
 export function loadForwarderConfig(env: Env): ForwarderConfig {
   const maxRecordBytes = optionalInt(env, 'KINESIS_MAX_RECORD_BYTES', 1_048_576, { min: 65_536, max: 10_485_760 });
   const recordTargetBytes = optionalInt(env, 'RECORD_TARGET_BYTES', 262_144, { min: 1_024, max: 10_485_760 });
-  const compression = optionalEnum(env, 'RECORD_COMPRESSION', ['gzip', 'none'] as const, 'gzip');
+  const compression = optionalEnum(env, 'RECORD_COMPRESSION', RECORD_COMPRESSIONS, 'brotli');
   if (compression === 'none' && recordTargetBytes > maxRecordBytes - 1_024) {
     throw new ConfigError('RECORD_TARGET_BYTES', `must leave room under KINESIS_MAX_RECORD_BYTES (${maxRecordBytes}) when RECORD_COMPRESSION=none`);
   }

@@ -13,13 +13,15 @@ export const DROP_REASONS = {
   record_base64_invalid: 'record',
   /** Gzip magic bytes but the stream does not inflate. Unit: record. */
   record_gzip_invalid: 'record',
-  /** Not JSON after optional gunzip. Unit: record. */
+  /** The brotli marker (`00 62 72 6f`) but the stream does not decompress. Unit: record. */
+  record_brotli_invalid: 'record',
+  /** Not JSON after optional decompression. Unit: record. */
   record_json_invalid: 'record',
   /** JSON with a `v` this consumer does not read. Unit: record. */
   record_version_unsupported: 'record',
   /** JSON but not the record format (missing context fields, malformed `documents`). Unit: record. */
   record_shape_invalid: 'record',
-  /** Inflates to more than the configured maximum. Unit: record. */
+  /** Larger, or decompresses to more, than the configured maximum. Unit: record. */
   record_too_large: 'record',
   /** Not an object, or no usable `_aws.CloudWatchMetrics` array. Unit: document. */
   document_shape_invalid: 'document',

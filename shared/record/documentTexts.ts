@@ -5,13 +5,11 @@
  * A minimal JSON scanner: it finds where each value starts and ends without building it. The record
  * is first checked by `decodeRecord`, so the scanner only walks JSON that is known to be valid.
  */
-import { gunzipSync } from 'node:zlib';
-import { decodeRecord } from './format.ts';
+import { decodeRecord, decompressRecord } from './format.ts';
 
 export function recordDocumentTexts(data: Uint8Array, opts: { maxBytes?: number } = {}): string[] {
   const record = decodeRecord(data, opts);
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const json = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+  const json = decompressRecord(data, opts.maxBytes ?? 64 * 1024 * 1024).toString('utf8');
   const texts: string[] = [];
   forEachMember(json, skipSpace(json, 0), (key, start) => {
     if (key !== 'documents') return;

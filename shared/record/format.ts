@@ -1,8 +1,10 @@
 /**
  * The emf-fanout Kinesis record format, version 1. Documented in README.md ("Record format");
- * any consumer in any language can decode it with a gzip library and a JSON parser:
+ * any consumer in any language can decode it with a brotli or gzip library and a JSON parser:
  *
- *   data = gzip(json) | json          (gzip when the first two bytes are 0x1f 0x8b)
+ *   data = 00 62 72 6f brotli(json)   ("\0bro": brotli's own stream has no magic number of its own)
+ *        | gzip(json)                 (the first two bytes are 0x1f 0x8b, gzip's own magic number)
+ *        | json                       (no JSON text starts with either)
  *   json = {"v":1,"owner":…,"region":…,"logGroup":…,"logStream":…,"documents":[
  *             {"id":…,"timestamp":…,"origin":"emf"|"platform","emf":<the EMF document>}, …]}
  *
@@ -12,7 +14,7 @@
  * and the forwarder never escapes a document. All documents of a record come from one log stream of
  * one log group, in log order.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync, gzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
 
 export const RECORD_VERSION = 1;
@@ -51,10 +53,63 @@ export interface RecordV1 extends RecordContext {
   documents: RecordDocument[];
 }
 
-export type RecordCompression = 'gzip' | 'none';
+export type RecordCompression = 'brotli' | 'gzip' | 'none';
+export const RECORD_COMPRESSIONS: readonly RecordCompression[] = ['brotli', 'gzip', 'none'];
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
+/** The four bytes before a brotli stream: NUL (which no JSON text starts with), then `bro`. */
+export const BROTLI_MAGIC: readonly number[] = [0x00, 0x62, 0x72, 0x6f];
+
+/**
+ * brotli at quality 1, measured on the bench's records against gzip level 1 (the fastest gzip): 3.5x
+ * faster and 2.6x smaller; with every digit of the records made random (so that no document repeats
+ * another) still 2.4x faster and 1.25x smaller. Quality 0 is a little faster again but compresses the
+ * random-digit records less well than gzip: Kinesis bills by the byte, so the ratio is worth more to a
+ * user than the last millisecond (README "Performance").
+ */
+const BROTLI_OPTIONS = { params: { [zlib.BROTLI_PARAM_QUALITY]: 1 } };
+
+/** The record data for a record's JSON bytes. */
+export function compressRecord(json: Uint8Array, compression: RecordCompression): Buffer {
+  if (compression === 'gzip') return gzipSync(json, { level: 1 });
+  if (compression === 'none') return Buffer.from(json);
+  const body = brotliCompressSync(json, { params: { ...BROTLI_OPTIONS.params, [zlib.BROTLI_PARAM_SIZE_HINT]: json.length } });
+  const data = Buffer.allocUnsafe(BROTLI_MAGIC.length + body.length);
+  data.set(BROTLI_MAGIC, 0);
+  data.set(body, BROTLI_MAGIC.length);
+  return data;
+}
+
+/** How a record's data is compressed, by its first bytes. */
+export function recordCompressionOf(data: Uint8Array): RecordCompression {
+  if (data.length >= 2 && data[0] === GZIP_MAGIC_0 && data[1] === GZIP_MAGIC_1) return 'gzip';
+  if (data.length >= 4 && data[0] === BROTLI_MAGIC[0] && data[1] === BROTLI_MAGIC[1] && data[2] === BROTLI_MAGIC[2] && data[3] === BROTLI_MAGIC[3]) return 'brotli';
+  return 'none';
+}
+
+/**
+ * A record's JSON bytes, decompressed with a cap. Throws `DecodeError` with reason
+ * `record_too_large` | `record_gzip_invalid` | `record_brotli_invalid`.
+ */
+export function decompressRecord(data: Uint8Array, maxBytes: number): Buffer {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const compression = recordCompressionOf(bytes);
+  if (compression === 'none') {
+    if (bytes.length > maxBytes) throw new DecodeError(`record is larger than ${maxBytes} bytes`, 'record_too_large');
+    return bytes;
+  }
+  try {
+    return compression === 'gzip'
+      ? gunzipSync(bytes, { maxOutputLength: maxBytes })
+      : brotliDecompressSync(bytes.subarray(BROTLI_MAGIC.length), { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DecodeError(`record decompresses to more than ${maxBytes} bytes`, 'record_too_large', { cause: err });
+    }
+    throw new DecodeError(`record is not valid ${compression}: ${(err as Error).message}`, `record_${compression}_invalid`, { cause: err });
+  }
+}
 
 /** The JSON text of a record before its documents, e.g. `{"v":1,…,"documents":[`. */
 export function recordHeader(ctx: RecordContext): string {
@@ -69,8 +124,7 @@ export function serialiseDocument(doc: ForwardedDocument): string {
 
 /** Encodes a record from already serialised documents (see `serialiseDocument`). */
 export function encodeRecord(ctx: RecordContext, serialisedDocs: readonly string[], compression: RecordCompression): Buffer {
-  const json = Buffer.from(recordHeader(ctx) + serialisedDocs.join(',') + RECORD_TRAILER, 'utf8');
-  return compression === 'gzip' ? gzipSync(json, { level: 1 }) : json;
+  return compressRecord(Buffer.from(recordHeader(ctx) + serialisedDocs.join(',') + RECORD_TRAILER, 'utf8'), compression);
 }
 
 /**
@@ -160,8 +214,8 @@ export class RecordEncoder {
     out[o++] = 0x5d; // ]
     out[o++] = 0x7d; // }
     const json = out.subarray(0, o);
-    // gzip reads the scratch buffer in place; an uncompressed record gets its own exact-size copy.
-    const data = this.compression === 'gzip' ? gzipSync(json, { level: 1 }) : Buffer.from(json);
+    // The compressors read the scratch buffer in place; an uncompressed record gets its own exact-size copy.
+    const data = compressRecord(json, this.compression);
     this.used = this.header.length;
     this.count = 0;
     if (out.length > SCRATCH_KEEP_BYTES) {
@@ -259,23 +313,10 @@ function growScratch(out: Buffer, used: number, need: number): Buffer {
 
 /**
  * Decodes one record's data. Throws `DecodeError` with reason
- * `record_too_large` | `record_gzip_invalid` | `record_json_invalid` | `record_version_unsupported` | `record_shape_invalid`.
+ * `record_too_large` | `record_brotli_invalid` | `record_gzip_invalid` | `record_json_invalid` | `record_version_unsupported` | `record_shape_invalid`.
  */
 export function decodeRecord(data: Uint8Array, opts: { maxBytes?: number } = {}): RecordV1 {
-  const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
-  let bytes: Buffer = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1) {
-    try {
-      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new DecodeError(`record decompresses to more than ${maxBytes} bytes`, 'record_too_large', { cause: err });
-      }
-      throw new DecodeError(`record is not valid gzip: ${(err as Error).message}`, 'record_gzip_invalid', { cause: err });
-    }
-  } else if (bytes.length > maxBytes) {
-    throw new DecodeError(`record is larger than ${maxBytes} bytes`, 'record_too_large');
-  }
+  const bytes = decompressRecord(data, opts.maxBytes ?? 64 * 1024 * 1024);
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));

@@ -1,9 +1,9 @@
 /**
  * Consumer throughput without network: Kinesis event records (the forwarder's real output for the
- * bench corpus) → decode → translate → wire format, against the lower bound base64 decode (+ gunzip
- * when the records are compressed) + JSON.parse of the same records.
+ * bench corpus) → decode → translate → wire format, against the lower bound base64 decode (+ gunzip or
+ * brotli decompression when the records are compressed) + JSON.parse of the same records.
  */
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { extractDocuments } from '../../functions/forwarder/extract.ts';
 import { packDocuments } from '../../functions/forwarder/pack.ts';
@@ -46,6 +46,7 @@ export function recordsLowerBound(records: readonly KinesisStreamRecord[]): numb
   for (const r of records) {
     let bytes = Buffer.from(r.kinesis.data, 'base64');
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+    else if (bytes[0] === 0) bytes = brotliDecompressSync(bytes.subarray(4));
     n += (JSON.parse(bytes.toString('utf8')) as { documents: unknown[] }).documents.length;
   }
   return n;

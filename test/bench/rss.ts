@@ -9,5 +9,5 @@ import type { BenchBatch } from './corpus.ts';
 
 const batch = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as BenchBatch;
 const baseline = process.memoryUsage().rss;
-const documents = forwarderOnce([batch], { compression: 'gzip', platformMetrics: true });
+const documents = forwarderOnce([batch], { compression: 'brotli', platformMetrics: true });
 process.stdout.write(JSON.stringify({ documents, baselineRssBytes: baseline, peakRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n');

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   rows.push(`| stage | throughput | candidate ms | lower bound ms | ratio (median of ${PROCESSES} processes) | range | target |`, '|---|---|---|---|---|---|---|');
 
   const forwarderCases = [
+    { compression: 'brotli', platformMetrics: true },
     { compression: 'gzip', platformMetrics: true },
     { compression: 'none', platformMetrics: true },
     { compression: 'none', platformMetrics: false },
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
 
   const consumerRow = (b: ConsumerBench & { range: string }) =>
     `| ${b.name}, records ${b.compression} (${fmt(b.data)} data → ${fmt(b.units)} ${b.unitName}) | ${fmt(b.unitsPerSecond)} ${b.unitName}/s | ${fmt(b.candidateMs, 1)} | ${fmt(b.lowerBoundMs, 1)} | ${fmt(b.ratio, 2)}× | ${b.range} | ≤ 2× |`;
-  for (const compression of ['none', 'gzip'] as const) {
+  for (const compression of ['brotli', 'gzip', 'none'] as const) {
     rows.push(consumerRow(stage<ConsumerBench>({ stage: 'prometheus', compression })));
     rows.push(consumerRow(stage<ConsumerBench>({ stage: 'statsd', compression })));
   }

@@ -7,6 +7,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import type { EmfUnit, StorageResolution } from '../../emf/constants.ts';
 import type { MetricDatum, MetricValue } from '../types.ts';
 import { kinesisEventFromRecords, recordData } from './kinesisEvent.ts';
+import { RECORD_COMPRESSIONS } from '../../record/format.ts';
 
 export type ValueShape = 'number' | 'array' | 'statistics';
 
@@ -101,8 +102,8 @@ export function contractBatch(spec: ContractBatchSpec): ContractBatch {
         },
       });
     }
-    // Alternate compressed and plain records: both are valid format v1.
-    data.push(recordData(docs, CONTEXT, r % 2 === 0 ? 'gzip' : 'none'));
+    // Every compression in turn (brotli, gzip, none): all are valid format v1.
+    data.push(recordData(docs, CONTEXT, RECORD_COMPRESSIONS[r % RECORD_COMPRESSIONS.length]!));
     expected.push(recordExpected);
   }
   return { event: kinesisEventFromRecords(data), expected };

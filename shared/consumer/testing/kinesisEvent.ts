@@ -75,8 +75,8 @@ export interface TestDocument {
 
 let nextEventId = 1;
 
-/** The data of one record in the real format v1. */
-export function recordData(docs: readonly TestDocument[], ctx: Partial<RecordContext> = {}, compression: RecordCompression = 'gzip'): Buffer {
+/** The data of one record in the real format v1 (brotli-compressed unless `compression` says otherwise, as the forwarder writes it by default). */
+export function recordData(docs: readonly TestDocument[], ctx: Partial<RecordContext> = {}, compression: RecordCompression = 'brotli'): Buffer {
   const context: RecordContext = {
     owner: ctx.owner ?? '123456789012',
     region: ctx.region ?? 'eu-west-1',

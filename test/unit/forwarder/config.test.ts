@@ -17,7 +17,7 @@ function errorOf(env: Record<string, string>): ConfigError {
 describe('loadForwarderConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadForwarderConfig({ ...base, AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/emf-fanout-prod-forwarder' })).toEqual({
-      streamName: 'emf', region: 'eu-west-1', platformMetrics: true, platformNamespace: 'EmfFanout/Lambda', compression: 'gzip',
+      streamName: 'emf', region: 'eu-west-1', platformMetrics: true, platformNamespace: 'EmfFanout/Lambda', compression: 'brotli',
       recordTargetBytes: 262_144, maxRecordBytes: 1_048_576, maxDecompressedBytes: 33_554_432,
       excludeLogGroups: ['/aws/lambda/emf-fanout-prod-forwarder'], deadlineMarginMs: 3_000, retryAttempts: 8,
     });
@@ -26,7 +26,7 @@ describe('loadForwarderConfig', () => {
   it('names the variable that is missing or wrong', () => {
     expect(errorOf({ AWS_REGION: 'x' }).variable).toBe('KINESIS_STREAM_NAME');
     expect(errorOf({ KINESIS_STREAM_NAME: 's' }).variable).toBe('AWS_REGION');
-    expect(errorOf({ ...base, RECORD_COMPRESSION: 'zip' }).message).toBe('Environment variable RECORD_COMPRESSION must be one of gzip, none, got "zip"');
+    expect(errorOf({ ...base, RECORD_COMPRESSION: 'zip' }).message).toBe('Environment variable RECORD_COMPRESSION must be one of brotli, gzip, none, got "zip"');
     expect(errorOf({ ...base, PLATFORM_METRICS: 'maybe' }).variable).toBe('PLATFORM_METRICS');
     expect(errorOf({ ...base, RECORD_TARGET_BYTES: '12kb' }).variable).toBe('RECORD_TARGET_BYTES');
     expect(errorOf({ ...base, MAX_DECOMPRESSED_BYTES: '10' }).message).toContain('must be >= 65536');

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { packDocuments, partitionKeyFor, type PackOptions } from '../../../functions/forwarder/pack.ts';
 import { planCalls, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../../../functions/forwarder/writeRecords.ts';
 import {
-  decodeRecord, encodeRecord, recordDocumentTexts, recordHeader, RECORD_TRAILER, serialiseDocument,
-  type ForwardedDocument, type RecordContext,
+  decodeRecord, encodeRecord, recordCompressionOf, RECORD_COMPRESSIONS, recordDocumentTexts, recordHeader, RECORD_TRAILER,
+  serialiseDocument, type ForwardedDocument, type RecordContext,
 } from '../../../shared/record/format.ts';
 
 /** The documents of a record as the forwarder wrote them: context from the decoder, text recovered verbatim. */
@@ -22,8 +22,9 @@ const doc = (i: number, pad = 0): ForwardedDocument => ({
 describe('packDocuments', () => {
   it('packs many documents per record, in order, losslessly, under the target', () => {
     const docs = Array.from({ length: 1000 }, (_, i) => doc(i, 50));
-    for (const compression of ['gzip', 'none'] as const) {
+    for (const compression of RECORD_COMPRESSIONS) {
       const { records, oversized } = packDocuments(ctx, docs, { compression, targetBytes: 16_384, maxRecordBytes: 1_048_576 });
+      for (const r of records) expect(recordCompressionOf(r.data)).toBe(compression);
       expect(oversized).toEqual([]);
       expect(records.length).toBeGreaterThan(1);
       expect(records.length).toBeLessThan(100);
@@ -45,18 +46,23 @@ describe('packDocuments', () => {
     expect(records.map((r) => decodeRecord(r.data).documents.map((d) => d.id))).toEqual([[doc(0).id], [doc(2).id]]);
     for (const r of records) expect(r.data.length + Buffer.byteLength(r.partitionKey)).toBeLessThanOrEqual(1_048_576);
     // The same document compresses into a record.
-    const gz = packDocuments(ctx, [big], { compression: 'gzip', targetBytes: 262_144, maxRecordBytes: 1_048_576 });
-    expect(gz.oversized).toEqual([]);
+    for (const compression of ['brotli', 'gzip'] as const) {
+      const packed = packDocuments(ctx, [big], { compression, targetBytes: 262_144, maxRecordBytes: 1_048_576 });
+      expect(packed.oversized).toEqual([]);
+      expect(written(packed.records[0]!.data)).toEqual([big]);
+    }
   });
 
   it('splits a record that even compressed is over the limit', () => {
     const random = (n: number) => Array.from({ length: n }, () => Math.random().toString(36).slice(2)).join('');
     const docs = Array.from({ length: 8 }, (_, i) => ({ ...doc(i), emf: JSON.stringify({ _aws: { Timestamp: 1, CloudWatchMetrics: [] }, r: random(20_000) }) }));
-    const { records, oversized } = packDocuments(ctx, docs, { compression: 'gzip', targetBytes: 10_000_000, maxRecordBytes: 1_048_576 });
-    expect(oversized).toEqual([]);
-    expect(records.length).toBeGreaterThan(1);
-    for (const r of records) expect(r.data.length + Buffer.byteLength(r.partitionKey)).toBeLessThanOrEqual(1_048_576);
-    expect(records.flatMap((r) => written(r.data))).toEqual(docs);
+    for (const compression of ['brotli', 'gzip'] as const) {
+      const { records, oversized } = packDocuments(ctx, docs, { compression, targetBytes: 10_000_000, maxRecordBytes: 1_048_576 });
+      expect(oversized).toEqual([]);
+      expect(records.length).toBeGreaterThan(1);
+      for (const r of records) expect(r.data.length + Buffer.byteLength(r.partitionKey)).toBeLessThanOrEqual(1_048_576);
+      expect(records.flatMap((r) => written(r.data))).toEqual(docs);
+    }
   });
 
   it('uses one partition key per log stream, hashed when longer than 256 characters', () => {
@@ -101,7 +107,7 @@ describe('packDocuments writes the bytes of the string encoding', () => {
   const context = fc.record({ owner: fc.constantFrom('123456789012'), region: fc.constantFrom('eu-west-1'), logGroup: fc.oneof(fc.constant('/aws/lambda/f'), text), logStream: text });
 
   it('for any documents: the same records, byte for byte, split at the same places', () => {
-    fc.assert(fc.property(context, fc.array(anyDoc, { maxLength: 40 }), fc.constantFrom('none', 'gzip'), fc.integer({ min: 100, max: 20_000 }), fc.integer({ min: 300, max: 40_000 }),
+    fc.assert(fc.property(context, fc.array(anyDoc, { maxLength: 40 }), fc.constantFrom(...RECORD_COMPRESSIONS), fc.integer({ min: 100, max: 20_000 }), fc.integer({ min: 300, max: 40_000 }),
       (c, docs, compression, targetBytes, maxRecordBytes) => {
         const opts = { compression, targetBytes, maxRecordBytes } as const;
         const got = packDocuments(c, docs, opts);
