@@ -4,14 +4,11 @@
  * records land on one shard in order.
  */
 import { createHash } from 'node:crypto';
-import {
-  type ForwardedDocument, type RecordCompression, type RecordContext,
-  RecordEncoder, recordHeader, RECORD_TRAILER,
-} from '../../shared/record/format.ts';
+import { type ForwardedDocument, type RecordCompression, type RecordContext, RecordEncoder } from '../../shared/record/format.ts';
 
 export interface PackOptions {
   compression: RecordCompression;
-  /** Target size of a record's JSON before compression. */
+  /** Target size of a record's JSON before compression, in UTF-8 bytes (soft: a record holds at least one document). */
   targetBytes: number;
   /** Hard limit of a Kinesis record: data + partition key (1 MiB unless the stream allows large records). */
   maxRecordBytes: number;
@@ -38,7 +35,6 @@ export function partitionKeyFor(ctx: Pick<RecordContext, 'logGroup' | 'logStream
 export function packDocuments(ctx: RecordContext, docs: readonly ForwardedDocument[], opts: PackOptions): PackResult {
   const partitionKey = partitionKeyFor(ctx);
   const keyBytes = Buffer.byteLength(partitionKey, 'utf8');
-  const baseBytes = recordHeader(ctx).length + RECORD_TRAILER.length;
   // Writes each document's bytes once, as it is packed: no document strings, no per-record arrays.
   const encoder = new RecordEncoder(ctx, opts.compression);
   const records: PackedRecord[] = [];
@@ -58,20 +54,15 @@ export function packDocuments(ctx: RecordContext, docs: readonly ForwardedDocume
   };
 
   let start = 0;
-  let bytes = baseBytes;
   for (let i = 0; i < docs.length; i++) {
-    const doc = docs[i]!;
-    // Characters, not bytes: the target is soft; the hard record limit is checked on the encoded record.
-    const size = encoder.measure(doc) + 1;
-    if (i > start && bytes + size > opts.targetBytes) {
+    encoder.append(docs[i]!);
+    // The target is soft (a record holds at least one document); the hard limit is checked on the record's data.
+    if (i > start && encoder.bytes > opts.targetBytes) {
+      encoder.dropLast();
       accept(encoder.finish(), start, i);
-      // The split above may have encoded other documents: measure this one again before appending it.
-      encoder.measure(doc);
       start = i;
-      bytes = baseBytes;
+      encoder.append(docs[i]!);
     }
-    encoder.append(doc);
-    bytes += size;
   }
   if (start < docs.length) accept(encoder.finish(), start, docs.length);
   encoder.close();

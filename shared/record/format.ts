@@ -136,10 +136,12 @@ export function encodeRecord(ctx: RecordContext, serialisedDocs: readonly string
  * when they are the usual digits-only id and integer milliseconds (otherwise through `JSON.stringify`
  * and `String`, exactly as `serialiseDocument` writes them).
  *
- * Use: `measure(doc)` (the characters `serialiseDocument(doc)` has, for the packer's soft size target),
- * then `append(doc)` for that same document, and `finish()` for the record's data. `encode` re-encodes any
- * range of documents at once (to split a record that turned out too large). `close()` hands the buffer on
- * to the next encoder.
+ * Use: `append(doc)` writes a document; `bytes` is then the size of the record's JSON so far, trailer
+ * included, so the packer can see whether the document went past its size target, and `dropLast()` takes
+ * that document back out (it is written again into the next record: measured, cheaper than measuring every
+ * document before writing it). `finish()` gives the record's data and starts the next record. `encode`
+ * re-encodes any range of documents at once (to split a record that turned out too large). `close()` hands
+ * the buffer on to the next encoder.
  */
 export class RecordEncoder {
   private readonly header: Buffer;
@@ -147,43 +149,36 @@ export class RecordEncoder {
   private out: Buffer;
   private used: number;
   private count = 0;
-  // What `measure` learnt about the document `append` writes next.
-  private idLength = 0;
-  private idText: string | undefined;
-  private timestampDigits = 0;
+  /** `used` before the last `append`, for `dropLast`. */
+  private lastStart: number;
 
   constructor(ctx: RecordContext, compression: RecordCompression) {
     this.header = Buffer.from(recordHeader(ctx), 'utf8');
     this.compression = compression;
     this.out = claimScratch(this.header.length + 2);
-    this.used = this.header.copy(this.out, 0);
+    this.used = this.lastStart = this.header.copy(this.out, 0);
   }
 
-  /** The characters of `serialiseDocument(doc)`, without building it. */
-  measure(doc: ForwardedDocument): number {
-    const idLength = plainIdLength(doc.id);
-    this.idLength = idLength;
-    this.idText = idLength >= 0 ? undefined : JSON.stringify(doc.id);
-    const digits = plainIntegerDigits(doc.timestamp);
-    this.timestampDigits = digits;
-    const originChars = doc.origin === 'emf' ? 3 : doc.origin === 'platform' ? 8 : `${doc.origin}`.length;
-    return DOC_FIXED_CHARS + (this.idText === undefined ? idLength + 2 : this.idText.length) +
-      (digits > 0 ? digits : `${doc.timestamp}`.length) + originChars + doc.emf.length;
+  /** UTF-8 bytes of the record's JSON if it were finished now. */
+  get bytes(): number {
+    return this.used + RECORD_TRAILER.length;
   }
 
-  /** Appends the document last given to `measure`. */
+  /** Appends one document. */
   append(doc: ForwardedDocument): void {
     const emf = doc.emf;
-    const idText = this.idText;
+    const id = doc.id;
+    const idPlain = PLAIN_ID.test(id);
+    const idText = idPlain ? id : JSON.stringify(id);
     // Room at 3 UTF-8 bytes per UTF-16 unit, whatever the characters, so no write is cut short.
-    const need = this.used + 3 * ((idText === undefined ? this.idLength : idText.length) + `${doc.origin}`.length + emf.length) + 128;
+    const need = this.used + 3 * (idText.length + `${doc.origin}`.length + emf.length) + 128;
     let out = this.out;
     if (need > out.length) out = this.out = growScratch(out, this.used, need);
-    let o = this.used;
+    let o = this.lastStart = this.used;
     if (this.count > 0) out[o++] = 0x2c; // ,
-    if (idText === undefined) {
+    if (idPlain) {
       o = putBytes(out, o, OPEN_ID_QUOTED);
-      o += out.write(doc.id, o);
+      o += out.write(id, o);
       o = putBytes(out, o, ID_QUOTED_TO_TIMESTAMP);
     } else {
       o = putBytes(out, o, OPEN_ID);
@@ -191,7 +186,8 @@ export class RecordEncoder {
       o = putBytes(out, o, ID_TO_TIMESTAMP);
     }
     const ts = doc.timestamp;
-    o = this.timestampDigits > 0 ? putDigits(out, o, ts, this.timestampDigits) : o + out.write(`${ts}`, o);
+    const digits = plainIntegerDigits(ts);
+    o = digits > 0 ? putDigits(out, o, ts, digits) : o + out.write(`${ts}`, o);
     if (doc.origin === 'emf') {
       o = putBytes(out, o, ORIGIN_EMF);
     } else if (doc.origin === 'platform') {
@@ -207,6 +203,13 @@ export class RecordEncoder {
     this.count++;
   }
 
+  /** Takes the document of the last `append` back out (once per `append`). */
+  dropLast(): void {
+    if (this.used === this.lastStart) throw new Error('RecordEncoder.dropLast: nothing appended since the last drop or finish');
+    this.used = this.lastStart;
+    this.count--;
+  }
+
   /** The data of the record of the documents appended since the last `finish`; starts the next record. */
   finish(): Buffer {
     const out = this.out;
@@ -216,7 +219,7 @@ export class RecordEncoder {
     const json = out.subarray(0, o);
     // The compressors read the scratch buffer in place; an uncompressed record gets its own exact-size copy.
     const data = compressRecord(json, this.compression);
-    this.used = this.header.length;
+    this.used = this.lastStart = this.header.length;
     this.count = 0;
     if (out.length > SCRATCH_KEEP_BYTES) {
       // Grown for an unusually large record: let it go, and start the next record in a buffer of the usual size.
@@ -233,18 +236,13 @@ export class RecordEncoder {
 
   /** The record data of `docs[from..to)` (documents appended but not finished are dropped). */
   encode(docs: readonly ForwardedDocument[], from: number, to: number): Buffer {
-    this.used = this.header.length;
+    this.used = this.lastStart = this.header.length;
     this.count = 0;
-    for (let i = from; i < to; i++) {
-      this.measure(docs[i]!);
-      this.append(docs[i]!);
-    }
+    for (let i = from; i < to; i++) this.append(docs[i]!);
     return this.finish();
   }
 }
 
-// The fixed text of a serialised document: {"id":…,"timestamp":…,"origin":"…","emf":…}
-const DOC_FIXED_CHARS = '{"id":,"timestamp":,"origin":"","emf":}'.length;
 const ascii = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 const OPEN_ID = ascii('{"id":');
 const OPEN_ID_QUOTED = ascii('{"id":"');
@@ -256,13 +254,10 @@ const ORIGIN_EMF = ascii(',"origin":"emf","emf":');
 const ORIGIN_PLATFORM = ascii(',"origin":"platform","emf":');
 
 /**
- * The length of `id` when `JSON.stringify(id)` is just `"id"` and every character is one UTF-8 byte
- * (printable ASCII other than `"` and `\`: CloudWatch's ids are 56 digits), otherwise -1.
- * A regular expression: measured twice as fast as a loop over the characters.
+ * An id that `JSON.stringify` writes as `"id"` and whose every character is one UTF-8 byte (printable
+ * ASCII other than `"` and `\\`: CloudWatch's ids are 56 digits). A regular expression: measured twice as
+ * fast as a loop over the characters.
  */
-function plainIdLength(id: string): number {
-  return PLAIN_ID.test(id) ? id.length : -1;
-}
 const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** Digits of `n` when it is a non-negative safe integer (printed as plain digits), otherwise 0. */

@@ -84,14 +84,15 @@ describe('packDocuments writes the bytes of the string encoding', () => {
       else if (items.length === 1) oversized.push(items[0]!.doc);
       else { const half = Math.ceil(items.length / 2); emit(items.slice(0, half)); emit(items.slice(half)); }
     };
-    const base = recordHeader(c).length + RECORD_TRAILER.length;
+    const base = Buffer.byteLength(recordHeader(c)) + RECORD_TRAILER.length;
     let current: { doc: ForwardedDocument; text: string }[] = [];
     let bytes = base;
     for (const doc of docs) {
       const text = serialiseDocument(doc);
-      if (current.length > 0 && bytes + text.length + 1 > opts.targetBytes) { emit(current); current = []; bytes = base; }
+      const size = Buffer.byteLength(text) + (current.length > 0 ? 1 : 0);
+      if (current.length > 0 && bytes + size > opts.targetBytes) { emit(current); current = []; bytes = base; }
       current.push({ doc, text });
-      bytes += text.length + 1;
+      bytes += current.length > 1 ? size : Buffer.byteLength(text);
     }
     if (current.length > 0) emit(current);
     return { out, oversized };
