@@ -4,7 +4,7 @@
  */
 import type { LogEvent } from '../../shared/cloudwatch/subscription.ts';
 import { detectEmf } from '../../shared/emf/detect.ts';
-import { parsePlatformLine, platformDocument, type PlatformReport } from '../../shared/platform/lambda.ts';
+import { parsePlatformLine, platformDocument, PlatformReportDocument, type PlatformReport } from '../../shared/platform/lambda.ts';
 import type { ForwardedDocument } from '../../shared/record/format.ts';
 import { Tally } from '../../shared/tally.ts';
 
@@ -68,13 +68,12 @@ export function extractDocuments(logGroup: string, events: readonly LogEvent[], 
 
   // A timeout is counted once per request: on its REPORT when both lines are in the batch,
   // otherwise as a document of its own.
-  const docOptions = { namespace: opts.platformNamespace, logGroup, timestamp: 0 };
   for (let k = 0; k < pendingDocs.length; k++) {
     const doc = pendingDocs[k]!;
     const report = pendingReports[k]!;
     const timedOut = timeouts !== undefined && timeouts.delete(report.requestId);
-    docOptions.timestamp = doc.timestamp;
-    doc.emf = platformDocument({ kind: 'report', report, timedOut }, docOptions);
+    // Written straight into the record by the encoder (the bytes of `platformDocument`).
+    doc.emf = new PlatformReportDocument(report, timedOut, { namespace: opts.platformNamespace, logGroup, timestamp: doc.timestamp });
   }
   if (timeouts !== undefined) {
     for (const [requestId, event] of timeouts) {

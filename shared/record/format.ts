@@ -16,6 +16,7 @@
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync, gzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
+import { ascii, PLAIN_JSON_STRING, plainIntegerDigits, putBytes, putDigits } from './bytes.ts';
 
 export const RECORD_VERSION = 1;
 
@@ -39,8 +40,25 @@ export interface ForwardedDocument {
   timestamp: number;
   /** `emf`: found in the log; `platform`: built by the forwarder from a Lambda platform line. */
   origin: DocumentOrigin;
-  /** The EMF document's JSON text, exactly as logged. Must be valid JSON: it is inserted as is. */
-  emf: string;
+  /**
+   * The EMF document's JSON text, exactly as logged, or a document that writes its own text (the platform
+   * documents the forwarder builds). Must be valid JSON: it is inserted as is.
+   */
+  emf: string | DocumentText;
+}
+
+/**
+ * An EMF document that writes its own JSON text as UTF-8 into the record. The forwarder's platform documents
+ * are: building each one's text as a string, only for the encoder to flatten and encode it, was most of
+ * their cost (README "Performance").
+ */
+export interface DocumentText {
+  /** An upper bound of the bytes `writeTo` writes. */
+  readonly maxBytes: number;
+  /** Writes the document's JSON text as UTF-8 at `offset`; returns the offset after it. */
+  writeTo(out: Buffer, offset: number): number;
+  /** The same text, as a string. */
+  toString(): string;
 }
 
 /** A document as a consumer reads it: `emf` is the parsed document (any JSON value; consumers check it). */
@@ -168,10 +186,11 @@ export class RecordEncoder {
   append(doc: ForwardedDocument): void {
     const emf = doc.emf;
     const id = doc.id;
-    const idPlain = PLAIN_ID.test(id);
+    const idPlain = PLAIN_JSON_STRING.test(id);
     const idText = idPlain ? id : JSON.stringify(id);
     // Room at 3 UTF-8 bytes per UTF-16 unit, whatever the characters, so no write is cut short.
-    const need = this.used + 3 * (idText.length + `${doc.origin}`.length + emf.length) + 128;
+    const emfBytes = typeof emf === 'string' ? 3 * emf.length : emf.maxBytes;
+    const need = this.used + 3 * (idText.length + `${doc.origin}`.length) + emfBytes + 128;
     let out = this.out;
     if (need > out.length) out = this.out = growScratch(out, this.used, need);
     let o = this.lastStart = this.used;
@@ -197,7 +216,7 @@ export class RecordEncoder {
       o += out.write(`${doc.origin}`, o);
       o = putBytes(out, o, ORIGIN_TO_EMF);
     }
-    o += out.write(emf, o);
+    o = typeof emf === 'string' ? o + out.write(emf, o) : emf.writeTo(out, o);
     out[o++] = 0x7d; // }
     this.used = o;
     this.count++;
@@ -243,7 +262,6 @@ export class RecordEncoder {
   }
 }
 
-const ascii = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 const OPEN_ID = ascii('{"id":');
 const OPEN_ID_QUOTED = ascii('{"id":"');
 const ID_TO_TIMESTAMP = ascii(',"timestamp":');
@@ -252,39 +270,6 @@ const TIMESTAMP_TO_ORIGIN = ascii(',"origin":"');
 const ORIGIN_TO_EMF = ascii('","emf":');
 const ORIGIN_EMF = ascii(',"origin":"emf","emf":');
 const ORIGIN_PLATFORM = ascii(',"origin":"platform","emf":');
-
-/**
- * An id that `JSON.stringify` writes as `"id"` and whose every character is one UTF-8 byte (printable
- * ASCII other than `"` and `\\`: CloudWatch's ids are 56 digits). A regular expression: measured twice as
- * fast as a loop over the characters.
- */
-const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
-/** Digits of `n` when it is a non-negative safe integer (printed as plain digits), otherwise 0. */
-function plainIntegerDigits(n: number): number {
-  if (!Number.isSafeInteger(n) || n < 0) return 0;
-  // Milliseconds since the epoch have 13 digits until the year 2286.
-  if (n >= 1e12 && n < 1e13) return 13;
-  let digits = 1;
-  for (let v = n; v >= 10; v = Math.floor(v / 10)) digits++;
-  return digits;
-}
-
-function putDigits(out: Buffer, o: number, n: number, digits: number): number {
-  const end = o + digits;
-  for (let i = end - 1, v = n; i >= o; i--) {
-    const q = Math.floor(v / 10);
-    out[i] = 0x30 + (v - q * 10);
-    v = q;
-  }
-  return end;
-}
-
-/** Copies a byte constant (TypedArray `set`: measured faster than a loop, and than a string write). */
-function putBytes(out: Buffer, o: number, bytes: Uint8Array): number {
-  out.set(bytes, o);
-  return o + bytes.length;
-}
 
 /**
  * The encoders of the process reuse one buffer: each claims it (an encoder created while another is open

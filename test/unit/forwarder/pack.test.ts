@@ -121,7 +121,7 @@ describe('packDocuments writes the bytes of the string encoding', () => {
 
   it('grows its buffer for a large document, then packs the next batch as before', () => {
     const big = doc(1, 3_000_000);
-    const docs = [doc(0), { ...big, emf: big.emf.replace('"pad":"p', '"pad":"é') }, doc(2)];
+    const docs = [doc(0), { ...big, emf: String(big.emf).replace('"pad":"p', '"pad":"é') }, doc(2)];
     const opts = { compression: 'none', targetBytes: 262_144, maxRecordBytes: 8_000_000 } as const;
     const got = packDocuments(ctx, docs, opts);
     const want = reference(ctx, docs, opts);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parsePlatformLine, parseTextReportAnyShape, platformDocument, type PlatformReport } from '../../../shared/platform/lambda.ts';
+import { parsePlatformLine, parseTextReportAnyShape, platformDocument, PlatformReportDocument, type PlatformReport } from '../../../shared/platform/lambda.ts';
 import { detectEmf } from '../../../shared/emf/detect.ts';
 
 describe('parsePlatformLine', () => {
@@ -86,12 +86,20 @@ describe('platformDocument is the plainly built document', () => {
     initDurationMs: ms, restoreDurationMs: ms, status: fc.constantFrom('success', 'timeout', 'error', 'failure'), errorType: text,
   }, { requiredKeys: ['requestId', 'durationMs', 'billedDurationMs', 'memorySizeMB', 'maxMemoryUsedMB', 'status'] });
 
-  it('for any report, namespace and log group: the same text, a valid EMF document', () => {
+  it('for any report, namespace and log group: the same text, and PlatformReportDocument writes its bytes', () => {
     fc.assert(fc.property(report, fc.boolean(), fc.oneof(fc.constant('EmfFanout/Lambda'), text), fc.oneof(fc.constant('/aws/lambda/orders'), fc.constant('/aws/lambda/'), text),
       fc.oneof(fc.integer({ min: 1_700_000_000_000, max: 1_900_000_000_000 }), fc.double({ min: 0, max: 2e12, noNaN: true })),
       (r, timedOut, namespace, logGroup, timestamp) => {
         const got = platformDocument({ kind: 'report', report: r, timedOut }, { namespace, logGroup, timestamp });
         expect(got).toBe(reference(r, timedOut, namespace, logGroup, timestamp));
+        // The forwarder's writer: the same text as UTF-8, within its bound, wherever it starts in the buffer.
+        const doc = new PlatformReportDocument(r, timedOut, { namespace, logGroup, timestamp });
+        const out = Buffer.alloc(doc.maxBytes + 7, 0xee);
+        const end = doc.writeTo(out, 7);
+        expect(out.subarray(7, end).toString('utf8')).toBe(got);
+        expect(end - 7).toBe(Buffer.byteLength(got));
+        expect(end - 7).toBeLessThanOrEqual(doc.maxBytes);
+        expect(String(doc)).toBe(got);
       }), { numRuns: 500 });
   });
 });
