@@ -95,9 +95,11 @@ function validateDimensions(doc: Record<string, unknown>, sets: unknown, d: numb
       if (!isName(key, EMF_LIMITS.maxDimensionKeyLength)) {
         return problem('dimensions_invalid', `${directiveAt(d)}.Dimensions[${s}] holds ${JSON.stringify(key)}; keys are strings of 1 to ${EMF_LIMITS.maxDimensionKeyLength} characters`);
       }
-      if (!Object.hasOwn(doc, key)) return problem('dimension_missing', `dimension "${key}" names no root member`);
+      // One lookup for a valid dimension: no property a plain object inherits is a string, so only a value
+      // that is not one needs the own-member check.
       const value = doc[key];
       if (typeof value !== 'string') {
+        if (!Object.hasOwn(doc, key)) return problem('dimension_missing', `dimension "${key}" names no root member`);
         return problem('dimension_value_not_string', `dimension "${key}" has a ${value === null ? 'null' : typeof value} value; dimension values must be strings`);
       }
       if (value.length > EMF_LIMITS.maxDimensionValueLength) {
@@ -122,10 +124,10 @@ function validateMetric(doc: Record<string, unknown>, def: unknown, d: number, m
   if (resolution !== undefined && resolution !== 1 && resolution !== 60) {
     return problem('storage_resolution_invalid', `${metricAt(d, m)}.StorageResolution must be 1 or 60, got ${JSON.stringify(resolution)}`);
   }
-  if (!Object.hasOwn(doc, name)) return problem('metric_missing', `metric "${name}" names no root member`);
+  // The common case, one number, with one lookup and no call: no property a plain object inherits is a number.
   const value = doc[name];
-  // The common case, one number, without a call.
   if (typeof value === 'number' && Number.isFinite(value)) return undefined;
+  if (!Object.hasOwn(doc, name)) return problem('metric_missing', `metric "${name}" names no root member`);
   return validateMetricValue(value, name);
 }
 

@@ -92,6 +92,19 @@ describe('detectEmf: validation rules of the EMF specification', () => {
     expect(detectEmf(text)).toMatchObject({ kind: 'invalid', reason });
   });
 
+  // Names a plain object inherits (Object.prototype's members, and __proto__) are not root members.
+  it.each(['toString', 'constructor', 'valueOf', 'hasOwnProperty', '__proto__'])('"%s" is a root member only when the document has it', (name) => {
+    const withMembers = (members: string) => `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Dimensions":[["${name}"]],"Metrics":[{"Name":"${name}"}]}]}${members}}`;
+    expect(detectEmf(withMembers(''))).toMatchObject({ kind: 'invalid', reason: 'dimension_missing' });
+    const metricOnly = `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Dimensions":[],"Metrics":[{"Name":"${name}"}]}]}}`;
+    expect(detectEmf(metricOnly)).toMatchObject({ kind: 'invalid', reason: 'metric_missing' });
+    // A dimension and a metric cannot share one member: as a string it is no metric value, as a number no dimension value.
+    expect(detectEmf(withMembers(`,"${name}":"v"`))).toMatchObject({ kind: 'invalid', reason: 'metric_value_invalid' });
+    expect(detectEmf(withMembers(`,"${name}":1`))).toMatchObject({ kind: 'invalid', reason: 'dimension_value_not_string' });
+    const metricOwn = `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Dimensions":[],"Metrics":[{"Name":"${name}"}]}]},"${name}":2}`;
+    expect(detectEmf(metricOwn)).toMatchObject({ kind: 'emf' });
+  });
+
   it('accepts what the specification allows', () => {
     const ok = [
       emf({}, { Dimensions: [[]] }),

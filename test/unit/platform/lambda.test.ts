@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parsePlatformLine, parseTextReportAnyShape, platformDocument, PlatformReportDocument, type PlatformReport } from '../../../shared/platform/lambda.ts';
+import { parsePlatformLine, parseReportOnePass, parseTextReportAnyShape, platformDocument, PlatformReportDocument, type PlatformReport } from '../../../shared/platform/lambda.ts';
 import { detectEmf } from '../../../shared/emf/detect.ts';
 
 describe('parsePlatformLine', () => {
@@ -121,6 +121,25 @@ describe('parsePlatformLine: the one-pass reading of REPORT lines', () => {
     fc.option(fc.tuple(fc.oneof(fc.constantFrom('Runtime.ExitError', ' x y ', '', 'Init Duration: 9 ms'), fc.string({ maxLength: 5 })), sep).map(([t, s]) => `Error Type: ${t}${s}`)),
     fc.constantFrom('', '\n', 'XRAY TraceId: 1-6b0436b3-c70449b6\tSegmentId: 3d75bd9c\tSampled: true\t\n', 'Status: error', 'Init Duration: 5 ms', 'a: b'),
   ).map((parts) => parts.map((p) => p ?? '').join(''));
+
+  it('reads the lines Lambda writes in one pass, without falling back', () => {
+    const lines = [
+      'REPORT RequestId: 6234bffe-149a-b642-81ff-2e8e376d8aff\tDuration: 46.84 ms\tBilled Duration: 47 ms \tMemory Size: 192 MB\tMax Memory Used: 72 MB\t\n',
+      'REPORT RequestId: r1\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 90 MB\tInit Duration: 166.62 ms\tRestore Duration: 12.5 ms\tStatus: error\tError Type: Runtime.ExitError\n',
+      'REPORT RequestId: 24a1a6c9-3a95-4f28-81bf-0a2ebfd8f9f4\tDuration: 26.73 ms\tBilled Duration: 194 ms\tMemory Size: 128 MB\tMax Memory Used: 75 MB\tInit Duration: 166.62 ms\tXRAY TraceId: 1-6b0436b3-c70449b6\tSegmentId: 3d75bd9c\tSampled: true\t\n',
+    ];
+    for (const l of lines) expect(parseReportOnePass(l)).toEqual(reference(l));
+  });
+
+  it('reads a number of up to 15 digits, a dot anywhere, exactly as Number does; longer ones through Number', () => {
+    const token = fc.tuple(fc.stringMatching(/^\d{1,20}$/), fc.nat(20)).map(([d, at]) => (at > d.length ? d : `${d.slice(0, at)}.${d.slice(at)}`));
+    fc.assert(fc.property(token, (t) => {
+      const l = `REPORT RequestId: r\tDuration: ${t} ms\tBilled Duration: ${t} ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n`;
+      const got = parseReportOnePass(l);
+      expect(got).toMatchObject({ kind: 'report', report: { durationMs: Number(t), billedDurationMs: Number(t) } });
+      expect(got).toEqual(reference(l));
+    }), { numRuns: 3000 });
+  });
 
   it('reads every REPORT line as the field-by-field expressions do', () => {
     fc.assert(fc.property(line, (l) => {
