@@ -14,6 +14,9 @@ export interface BenchBatch {
   decompressedBytes: number;
 }
 
+/** The corpus every stage measures. */
+export const CORPUS = { batches: 10, eventsPerBatch: 2_000 } as const;
+
 export function buildBatches(lines: readonly FixtureLine[], opts: { batches: number; eventsPerBatch: number }): BenchBatch[] {
   const emf = lines.filter((l) => l.expect.kind === 'emf' && l.source !== 'runtime-json');
   const plain = lines.filter((l) => l.expect.kind === 'plain');

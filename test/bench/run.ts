@@ -7,7 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFixtureLines } from '../fixtures/generate.ts';
-import { buildBatches } from './corpus.ts';
+import { buildBatches, CORPUS } from './corpus.ts';
+import { benchCompression } from './compression.ts';
+import { consumerRecords } from './consumers.ts';
 import type { ForwarderBench } from './forwarder.ts';
 import type { ConsumerBench } from './consumers.ts';
 import { benchLocalPipeline, localBenchRows } from './local.ts';
@@ -55,6 +57,14 @@ async function main(): Promise<void> {
   for (const compression of ['brotli', 'gzip', 'none'] as const) {
     rows.push(consumerRow(stage<ConsumerBench>({ stage: 'prometheus', compression })));
     rows.push(consumerRow(stage<ConsumerBench>({ stage: 'statsd', compression })));
+  }
+
+  // Record compression: time and size of each algorithm on the corpus's records (in this process).
+  const compressionRows = benchCompression(consumerRecords(buildBatches(lines, CORPUS), 'none').map((r) => Buffer.from(r.kinesis.data, 'base64')));
+  const gzipOf = (corpus: string) => compressionRows.find((r) => r.corpus === corpus && r.compression === 'gzip')!;
+  for (const r of compressionRows) {
+    const g = gzipOf(r.corpus);
+    rows.push(`| record compression ${r.compression}, ${r.corpus} | ${fmt(r.ratio, 1)}× smaller${r.compression === 'gzip' ? '' : ` (${fmt(r.ratio / g.ratio, 2)}× gzip's ratio)`} | ${fmt(r.ms, 1)} | | ${r.compression === 'gzip' ? '' : `${fmt(g.ms / r.ms, 1)}× faster than gzip`} | | |`);
   }
 
   // Peak RSS on the largest batch, in a child process of its own.

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FixtureLine } from '../fixtures/types.ts';
-import { buildBatches } from './corpus.ts';
+import { buildBatches, CORPUS } from './corpus.ts';
 import { benchPrometheus, consumerRecords } from './consumers.ts';
 import { benchForwarder, type ForwarderOptions } from './forwarder.ts';
 import { benchStatsd } from './statsd.ts';
@@ -17,8 +17,6 @@ export type StageRequest =
   | { stage: 'forwarder'; options: ForwarderOptions }
   | { stage: 'prometheus' | 'statsd'; compression: RecordCompression };
 
-/** The corpus every stage measures (see corpus.ts). */
-export const CORPUS = { batches: 10, eventsPerBatch: 2_000 } as const;
 
 const [file, request] = process.argv.slice(2);
 const lines = JSON.parse(readFileSync(file!, 'utf8')) as FixtureLine[];
