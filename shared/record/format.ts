@@ -80,10 +80,10 @@ const GZIP_MAGIC_1 = 0x8b;
 export const BROTLI_MAGIC: readonly number[] = [0x00, 0x62, 0x72, 0x6f];
 
 /**
- * brotli at quality 1, measured on the bench's records against gzip level 1 (the fastest gzip): 3.5x
- * faster and 2.6x smaller; with every digit of the records made random (so that no document repeats
- * another) still 2.4x faster and 1.25x smaller. Quality 0 is a little faster again but compresses the
- * random-digit records less well than gzip: Kinesis bills by the byte, so the ratio is worth more to a
+ * brotli at quality 1, measured by `npm run bench` on the bench's records against gzip level 1 (the fastest
+ * gzip): 2.5-3.3x faster and 2.6x smaller; with every digit of the records made random (so that no document
+ * repeats another) still 2.3-2.5x faster and 1.26x smaller. Quality 0 is a little faster again but compresses
+ * the random-digit records less well than gzip: Kinesis bills by the byte, so the ratio is worth more to a
  * user than the last millisecond (README "Performance").
  */
 const BROTLI_OPTIONS = { params: { [zlib.BROTLI_PARAM_QUALITY]: 1 } };
