@@ -5,11 +5,12 @@
  * A minimal JSON scanner: it finds where each value starts and ends without building it. The record
  * is first checked by `decodeRecord`, so the scanner only walks JSON that is known to be valid.
  */
-import { decodeRecord, decompressRecord } from './format.ts';
+import { parseRecordText, recordText } from './format.ts';
 
 export function recordDocumentTexts(data: Uint8Array, opts: { maxBytes?: number } = {}): string[] {
-  const record = decodeRecord(data, opts);
-  const json = decompressRecord(data, opts.maxBytes ?? 64 * 1024 * 1024).toString('utf8');
+  // Decompressed once: checked as `decodeRecord` checks it, then scanned.
+  const json = recordText(data, opts);
+  const record = parseRecordText(json);
   const texts: string[] = [];
   forEachMember(json, skipSpace(json, 0), (key, start) => {
     if (key !== 'documents') return;

@@ -16,7 +16,7 @@
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync, gzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
-import { ascii, PLAIN_JSON_STRING, plainIntegerDigits, putBytes, putDigits } from './bytes.ts';
+import { ascii, putBytes, putJsonString, putNumber } from './bytes.ts';
 
 export const RECORD_VERSION = 1;
 
@@ -86,13 +86,13 @@ export const BROTLI_MAGIC: readonly number[] = [0x00, 0x62, 0x72, 0x6f];
  * the random-digit records less well than gzip: Kinesis bills by the byte, so the ratio is worth more to a
  * user than the last millisecond (README "Performance").
  */
-const BROTLI_OPTIONS = { params: { [zlib.BROTLI_PARAM_QUALITY]: 1 } };
+const BROTLI_QUALITY = 1;
 
 /** The record data for a record's JSON bytes. */
 export function compressRecord(json: Uint8Array, compression: RecordCompression): Buffer {
   if (compression === 'gzip') return gzipSync(json, { level: 1 });
   if (compression === 'none') return Buffer.from(json);
-  const body = brotliCompressSync(json, { params: { ...BROTLI_OPTIONS.params, [zlib.BROTLI_PARAM_SIZE_HINT]: json.length } });
+  const body = brotliCompressSync(json, { params: { [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: json.length } });
   const data = Buffer.allocUnsafe(BROTLI_MAGIC.length + body.length);
   data.set(BROTLI_MAGIC, 0);
   data.set(body, BROTLI_MAGIC.length);
@@ -185,28 +185,17 @@ export class RecordEncoder {
   /** Appends one document. */
   append(doc: ForwardedDocument): void {
     const emf = doc.emf;
-    const id = doc.id;
-    const idPlain = PLAIN_JSON_STRING.test(id);
-    const idText = idPlain ? id : JSON.stringify(id);
-    // Room at 3 UTF-8 bytes per UTF-16 unit, whatever the characters, so no write is cut short.
+    // Room at 6 bytes per UTF-16 unit of the id (JSON escapes) and 3 for the rest, so no write is cut short.
     const emfBytes = typeof emf === 'string' ? 3 * emf.length : emf.maxBytes;
-    const need = this.used + 3 * (idText.length + `${doc.origin}`.length) + emfBytes + 128;
+    const need = this.used + 6 * doc.id.length + 3 * `${doc.origin}`.length + emfBytes + 128;
     let out = this.out;
     if (need > out.length) out = this.out = growScratch(out, this.used, need);
     let o = this.lastStart = this.used;
     if (this.count > 0) out[o++] = 0x2c; // ,
-    if (idPlain) {
-      o = putBytes(out, o, OPEN_ID_QUOTED);
-      o += out.write(id, o);
-      o = putBytes(out, o, ID_QUOTED_TO_TIMESTAMP);
-    } else {
-      o = putBytes(out, o, OPEN_ID);
-      o += out.write(idText, o);
-      o = putBytes(out, o, ID_TO_TIMESTAMP);
-    }
-    const ts = doc.timestamp;
-    const digits = plainIntegerDigits(ts);
-    o = digits > 0 ? putDigits(out, o, ts, digits) : o + out.write(`${ts}`, o);
+    o = putBytes(out, o, OPEN_ID);
+    o = putJsonString(out, o, doc.id);
+    o = putBytes(out, o, ID_TO_TIMESTAMP);
+    o = putNumber(out, o, doc.timestamp);
     if (doc.origin === 'emf') {
       o = putBytes(out, o, ORIGIN_EMF);
     } else if (doc.origin === 'platform') {
@@ -263,9 +252,7 @@ export class RecordEncoder {
 }
 
 const OPEN_ID = ascii('{"id":');
-const OPEN_ID_QUOTED = ascii('{"id":"');
 const ID_TO_TIMESTAMP = ascii(',"timestamp":');
-const ID_QUOTED_TO_TIMESTAMP = ascii('","timestamp":');
 const TIMESTAMP_TO_ORIGIN = ascii(',"origin":"');
 const ORIGIN_TO_EMF = ascii('","emf":');
 const ORIGIN_EMF = ascii(',"origin":"emf","emf":');
@@ -296,10 +283,19 @@ function growScratch(out: Buffer, used: number, need: number): Buffer {
  * `record_too_large` | `record_brotli_invalid` | `record_gzip_invalid` | `record_json_invalid` | `record_version_unsupported` | `record_shape_invalid`.
  */
 export function decodeRecord(data: Uint8Array, opts: { maxBytes?: number } = {}): RecordV1 {
-  const bytes = decompressRecord(data, opts.maxBytes ?? 64 * 1024 * 1024);
+  return parseRecordText(recordText(data, opts));
+}
+
+/** A record's JSON text: `decompressRecord` with the decoder's default cap (64 MiB), decoded as UTF-8. */
+export function recordText(data: Uint8Array, opts: { maxBytes?: number } = {}): string {
+  return decompressRecord(data, opts.maxBytes ?? 64 * 1024 * 1024).toString('utf8');
+}
+
+/** `decodeRecord` of a record's JSON text (see `recordText`): the same checks and errors after decompression. */
+export function parseRecordText(text: string): RecordV1 {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(bytes.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new DecodeError(`record is not JSON: ${(err as Error).message}`, 'record_json_invalid', { cause: err });
   }
