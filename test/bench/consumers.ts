@@ -5,6 +5,7 @@
  */
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { DEFAULT_RECORD_TARGET_BYTES } from '../../functions/forwarder/config.ts';
 import { extractDocuments } from '../../functions/forwarder/extract.ts';
 import { packDocuments } from '../../functions/forwarder/pack.ts';
 import { encodeWriteRequest } from '../../functions/consumers/prometheus/writeRequest.ts';
@@ -18,14 +19,14 @@ import { Tally } from '../../shared/tally.ts';
 import type { BenchBatch } from './corpus.ts';
 import { compare, type Comparison } from './measure.ts';
 
-/** The records the forwarder writes for the corpus, as a Lambda Kinesis event delivers them. */
-export function consumerRecords(batches: readonly BenchBatch[], compression: RecordCompression): KinesisStreamRecord[] {
+/** The records the forwarder writes for the corpus, as a Lambda Kinesis event delivers them (by default at the forwarder's record target for `compression`). */
+export function consumerRecords(batches: readonly BenchBatch[], compression: RecordCompression, targetBytes = DEFAULT_RECORD_TARGET_BYTES[compression]): KinesisStreamRecord[] {
   const data: Buffer[] = [];
   for (const b of batches) {
     const p = decodeSubscriptionEvent(b.event, 64 << 20);
     const x = extractDocuments(p.logGroup, p.logEvents, { platformMetrics: true, platformNamespace: 'EmfFanout/Lambda' });
     const packed = packDocuments({ owner: p.owner, region: 'eu-west-1', logGroup: p.logGroup, logStream: p.logStream }, x.documents, {
-      compression, targetBytes: 262_144, maxRecordBytes: 1_048_576,
+      compression, targetBytes, maxRecordBytes: 1_048_576,
     });
     for (const r of packed.records) data.push(r.data);
   }

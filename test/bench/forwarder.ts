@@ -3,6 +3,7 @@
  * PutRecords call would carry), against the lower bound gunzip + JSON.parse(envelope) + JSON.parse(each EMF).
  */
 import { gunzipSync } from 'node:zlib';
+import { DEFAULT_RECORD_TARGET_BYTES } from '../../functions/forwarder/config.ts';
 import { extractDocuments } from '../../functions/forwarder/extract.ts';
 import { packDocuments } from '../../functions/forwarder/pack.ts';
 import { decodeSubscriptionEvent } from '../../shared/cloudwatch/subscription.ts';
@@ -28,7 +29,7 @@ export function forwarderOnce(batches: readonly BenchBatch[], { compression, pla
     const p = decodeSubscriptionEvent(b.event, 64 << 20);
     const x = extractDocuments(p.logGroup, p.logEvents, { platformMetrics, platformNamespace: 'EmfFanout/Lambda' });
     const packed = packDocuments({ owner: p.owner, region: 'eu-west-1', logGroup: p.logGroup, logStream: p.logStream }, x.documents, {
-      compression, targetBytes: 262_144, maxRecordBytes: 1_048_576,
+      compression, targetBytes: DEFAULT_RECORD_TARGET_BYTES[compression], maxRecordBytes: 1_048_576,
     });
     docs += packed.records.reduce((n, r) => n + r.documents, 0);
   }

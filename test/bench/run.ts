@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_RECORD_TARGET_BYTES } from '../../functions/forwarder/config.ts';
 import { generateFixtureLines } from '../fixtures/generate.ts';
 import { buildBatches, CORPUS } from './corpus.ts';
 import { benchCompression } from './compression.ts';
@@ -59,8 +60,8 @@ async function main(): Promise<void> {
     rows.push(consumerRow(stage<ConsumerBench>({ stage: 'statsd', compression })));
   }
 
-  // Record compression: time and size of each algorithm on the corpus's records (in this process).
-  const compressionRows = benchCompression(consumerRecords(buildBatches(lines, CORPUS), 'none').map((r) => Buffer.from(r.kinesis.data, 'base64')));
+  // Record compression: time and size of each algorithm on the corpus's records, at the record target of compressed records (in this process).
+  const compressionRows = benchCompression(consumerRecords(buildBatches(lines, CORPUS), 'none', DEFAULT_RECORD_TARGET_BYTES.brotli).map((r) => Buffer.from(r.kinesis.data, 'base64')));
   const gzipOf = (corpus: string) => compressionRows.find((r) => r.corpus === corpus && r.compression === 'gzip')!;
   for (const r of compressionRows) {
     const g = gzipOf(r.corpus);

@@ -18,9 +18,17 @@ describe('loadForwarderConfig', () => {
   it('applies the documented defaults', () => {
     expect(loadForwarderConfig({ ...base, AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/emf-fanout-prod-forwarder' })).toEqual({
       streamName: 'emf', region: 'eu-west-1', platformMetrics: true, platformNamespace: 'EmfFanout/Lambda', compression: 'brotli',
-      recordTargetBytes: 262_144, maxRecordBytes: 1_048_576, maxDecompressedBytes: 33_554_432,
+      recordTargetBytes: 1_048_576, maxRecordBytes: 1_048_576, maxDecompressedBytes: 33_554_432,
       excludeLogGroups: ['/aws/lambda/emf-fanout-prod-forwarder'], deadlineMarginMs: 3_000, retryAttempts: 8,
     });
+  });
+
+  it('targets 1 MiB of JSON per compressed record and 256 KiB per uncompressed one, unless told', () => {
+    expect(loadForwarderConfig({ ...base, RECORD_COMPRESSION: 'gzip' }).recordTargetBytes).toBe(1_048_576);
+    expect(loadForwarderConfig({ ...base, RECORD_COMPRESSION: 'none' }).recordTargetBytes).toBe(262_144);
+    // Serverless passes an empty parameter as an empty string: the default by compression applies.
+    expect(loadForwarderConfig({ ...base, RECORD_COMPRESSION: 'none', RECORD_TARGET_BYTES: '' }).recordTargetBytes).toBe(262_144);
+    expect(loadForwarderConfig({ ...base, RECORD_TARGET_BYTES: '65536' }).recordTargetBytes).toBe(65_536);
   });
 
   it('names the variable that is missing or wrong', () => {
