@@ -287,14 +287,15 @@ export class PlatformReportDocument implements DocumentText {
     o = putNumber(out, o, Math.trunc(this.opts.timestamp));
     o = putBytes(out, o, this.shape);
     o = putJsonString(out, o, r.requestId);
-    o = putBytes(out, o, STATUS_BYTES[timedOut ? 'timeout' : r.status]);
+    const status = timedOut ? 'timeout' : r.status;
     if (r.errorType !== undefined) {
+      o = putBytes(out, o, STATUS_BYTES[status]);
       o = putBytes(out, o, ERROR_TYPE_BYTES);
       o = putJsonString(out, o, r.errorType);
+      o = putBytes(out, o, DURATION_BYTES);
     } else {
-      out[o++] = 0x22; // "
+      o = putBytes(out, o, STATUS_TO_DURATION_BYTES[status]);
     }
-    o = putBytes(out, o, DURATION_BYTES);
     o = putNumber(out, o, r.durationMs);
     o = putBytes(out, o, BILLED_BYTES);
     o = putNumber(out, o, r.billedDurationMs);
@@ -302,9 +303,7 @@ export class PlatformReportDocument implements DocumentText {
     o = putNumber(out, o, r.memorySizeMB);
     o = putBytes(out, o, MAX_MEMORY_BYTES);
     o = putNumber(out, o, r.maxMemoryUsedMB);
-    o = putBytes(out, o, init !== undefined || restore !== undefined ? COLD_START_1 : COLD_START_0);
-    o = putBytes(out, o, r.status === 'error' || r.status === 'failure' ? ERRORS_1 : ERRORS_0);
-    o = putBytes(out, o, timedOut ? TIMEOUTS_1 : TIMEOUTS_0);
+    o = putBytes(out, o, COUNTS_BYTES[(init !== undefined || restore !== undefined ? 4 : 0) + (r.status === 'error' || r.status === 'failure' ? 2 : 0) + (timedOut ? 1 : 0)]!);
     if (init !== undefined) {
       o = putBytes(out, o, INIT_BYTES);
       o = putNumber(out, o, init);
@@ -322,21 +321,19 @@ export class PlatformReportDocument implements DocumentText {
   }
 }
 
+// Constant runs are joined where they meet (one copy instead of two or three: about a tenth of the writing).
 const HEAD_BYTES = ascii(HEAD);
+const STATUSES_WRITTEN: readonly PlatformStatus[] = ['success', 'timeout', 'error', 'failure'];
+const DURATION = ',"Invocations":1,"Duration":';
 // `"Status":"<status>"`, the closing quote left open for an ErrorType to follow.
-const STATUS_BYTES: Record<PlatformStatus, Uint8Array> = {
-  success: ascii(',"Status":"success'), timeout: ascii(',"Status":"timeout'), error: ascii(',"Status":"error'), failure: ascii(',"Status":"failure'),
-};
+const STATUS_BYTES = Object.fromEntries(STATUSES_WRITTEN.map((s) => [s, ascii(`,"Status":"${s}`)])) as Record<PlatformStatus, Uint8Array>;
+const STATUS_TO_DURATION_BYTES = Object.fromEntries(STATUSES_WRITTEN.map((s) => [s, ascii(`,"Status":"${s}"${DURATION}`)])) as Record<PlatformStatus, Uint8Array>;
 const ERROR_TYPE_BYTES = ascii('","ErrorType":');
-const DURATION_BYTES = ascii(',"Invocations":1,"Duration":');
+const DURATION_BYTES = ascii(DURATION);
 const BILLED_BYTES = ascii(',"BilledDuration":');
 const MEMORY_SIZE_BYTES = ascii(',"MemorySize":');
 const MAX_MEMORY_BYTES = ascii(',"MaxMemoryUsed":');
-const COLD_START_0 = ascii(',"ColdStart":0');
-const COLD_START_1 = ascii(',"ColdStart":1');
-const ERRORS_0 = ascii(',"Errors":0');
-const ERRORS_1 = ascii(',"Errors":1');
-const TIMEOUTS_0 = ascii(',"Timeouts":0');
-const TIMEOUTS_1 = ascii(',"Timeouts":1');
+/** `ColdStart`, `Errors` and `Timeouts`, at 4 × cold start + 2 × error + timed out. */
+const COUNTS_BYTES = Array.from({ length: 8 }, (_, k) => ascii(`,"ColdStart":${k >> 2},"Errors":${(k >> 1) & 1},"Timeouts":${k & 1}`));
 const INIT_BYTES = ascii(',"InitDuration":');
 const RESTORE_BYTES = ascii(',"RestoreDuration":');

