@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EMF_UNITS, EMF_UNIT_SET, isEmfUnit } from '../../../shared/emf/constants.ts';
-import { detectEmf } from '../../../shared/emf/detect.ts';
+import { detectEmf, indexOfAwsKey } from '../../../shared/emf/detect.ts';
 
 const emf = (extra: Record<string, unknown> = {}, directive: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -156,5 +156,16 @@ describe('isEmfUnit', () => {
     for (const u of EMF_UNITS) expect(isEmfUnit(u)).toBe(true);
     for (const u of ['', 'count', 'Count ', 'Seconds/Second', 'Percent/Second', 'none', 'Milliseconds\u0000']) expect(isEmfUnit(u)).toBe(EMF_UNIT_SET.has(u));
     fc.assert(fc.property(fc.string(), (u) => isEmfUnit(u) === EMF_UNIT_SET.has(u)));
+  });
+});
+
+describe('indexOfAwsKey', () => {
+  it('is indexOf(\'"_aws\')', () => {
+    for (const s of ['', '"_aws', '_aws', 'x_aws"_aws', '\\"_aws', '__aws"_aws_aws', '"_aw"_aws', '_aws_aws"_aw', '{"a":"_aws"}']) {
+      expect(indexOfAwsKey(s)).toBe(s.indexOf('"_aws'));
+    }
+    // Strings made of the characters that matter, so that near misses are common.
+    const near = fc.array(fc.constantFrom('"', '_', 'a', 'w', 's', '_aws', '"_aws', '\\', 'x'), { maxLength: 30 }).map((a) => a.join(''));
+    fc.assert(fc.property(fc.oneof(near, fc.string()), (s) => indexOfAwsKey(s) === s.indexOf('"_aws')), { numRuns: 5000 });
   });
 });
