@@ -55,7 +55,7 @@ export function putDigits(out: Buffer, o: number, n: number, digits: number): nu
   return end;
 }
 
-/** Writes a finite number as `JSON.stringify` does (`String(n)`), integers digit by digit. */
+/** Writes a finite number as `JSON.stringify` does (`String(n)`), plain integers through `putDigits`. */
 export function putNumber(out: Buffer, o: number, n: number): number {
   const digits = plainIntegerDigits(n);
   return digits > 0 ? putDigits(out, o, n, digits) : o + out.write(String(n), o, 'latin1');

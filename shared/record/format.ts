@@ -81,10 +81,10 @@ export const BROTLI_MAGIC: readonly number[] = [0x00, 0x62, 0x72, 0x6f];
 
 /**
  * brotli at quality 1, measured by `npm run bench` on the bench's records against gzip level 1 (the fastest
- * gzip), on records of the default 1 MiB target: about 4x faster and 3.6x smaller; with every digit of the records
- * made random (so that no document repeats another) still 2x faster and 1.28x smaller. Quality 0 is a little faster again but compresses
- * the random-digit records less well than gzip: Kinesis bills by the byte, so the ratio is worth more to a
- * user than the last millisecond (README "Performance").
+ * gzip), on records of the default 1 MiB target: about 4x faster and 3.6x smaller; with every digit of the
+ * records made random (so that no document repeats another) still 2x faster and 1.28x smaller. Quality 0 is a
+ * little faster again but compresses the random-digit records less well than gzip: Kinesis bills by the byte,
+ * so the ratio is worth more to a user than the last millisecond (README "Performance").
  */
 const BROTLI_QUALITY = 1;
 
