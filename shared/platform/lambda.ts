@@ -8,6 +8,7 @@
  * the function's own EMF (README: "Lambda platform metrics").
  */
 import { ascii, putBytes, putJsonString, putNumber } from '../record/bytes.ts';
+import { indexOfQuoted } from '../search.ts';
 import type { DocumentText } from '../record/format.ts';
 
 export type PlatformStatus = 'success' | 'timeout' | 'error' | 'failure';
@@ -43,7 +44,7 @@ const toStatus = (s: unknown): PlatformStatus => (typeof s === 'string' && STATU
 export function parsePlatformLine(message: string): PlatformLine | undefined {
   if (message.charCodeAt(0) === 0x52 /* R */ && message.startsWith(REPORT_PREFIX)) return parseTextReport(message);
   if (message.indexOf('Task timed out after ') >= 0) return parseTimeout(message);
-  if (message.charCodeAt(0) === 123 /* { */ && message.indexOf('"platform.report"') >= 0) return parseJsonReport(message);
+  if (message.charCodeAt(0) === 123 /* { */ && indexOfQuoted(message, 'platform.report"') >= 0) return parseJsonReport(message);
   return undefined;
 }
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EMF_UNITS, EMF_UNIT_SET, isEmfUnit } from '../../../shared/emf/constants.ts';
-import { detectEmf, indexOfAwsKey } from '../../../shared/emf/detect.ts';
+import { detectEmf } from '../../../shared/emf/detect.ts';
+import { indexOfQuoted } from '../../../shared/search.ts';
 
 const emf = (extra: Record<string, unknown> = {}, directive: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -159,13 +160,16 @@ describe('isEmfUnit', () => {
   });
 });
 
-describe('indexOfAwsKey', () => {
-  it('is indexOf(\'"_aws\')', () => {
+describe('indexOfQuoted', () => {
+  it('is indexOf(\'"\' + key)', () => {
     for (const s of ['', '"_aws', '_aws', 'x_aws"_aws', '\\"_aws', '__aws"_aws_aws', '"_aw"_aws', '_aws_aws"_aw', '{"a":"_aws"}']) {
-      expect(indexOfAwsKey(s)).toBe(s.indexOf('"_aws'));
+      expect(indexOfQuoted(s, '_aws')).toBe(s.indexOf('"_aws'));
     }
     // Strings made of the characters that matter, so that near misses are common.
     const near = fc.array(fc.constantFrom('"', '_', 'a', 'w', 's', '_aws', '"_aws', '\\', 'x'), { maxLength: 30 }).map((a) => a.join(''));
-    fc.assert(fc.property(fc.oneof(near, fc.string()), (s) => indexOfAwsKey(s) === s.indexOf('"_aws')), { numRuns: 5000 });
+    fc.assert(fc.property(fc.oneof(near, fc.string()), (s) => indexOfQuoted(s, '_aws') === s.indexOf('"_aws')), { numRuns: 5000 });
+    const key = 'platform.report"';
+    const nearPlatform = fc.array(fc.constantFrom('"', 'platform', '.', 'report', 'platform.report', key, `"${key}`, 'x'), { maxLength: 12 }).map((a) => a.join(''));
+    fc.assert(fc.property(fc.oneof(nearPlatform, fc.string()), (s) => indexOfQuoted(s, key) === s.indexOf(`"${key}`)), { numRuns: 5000 });
   });
 });
