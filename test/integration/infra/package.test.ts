@@ -1,13 +1,23 @@
 /**
- * `sls package` builds the CloudFormation template offline; these tests read what it built.
+ * `sls package` builds the CloudFormation template offline; these tests read what it built, and run its
+ * bundles on Node 22 (Lambda's nodejs22.x) against real parts.
  * Two deployments: the shipped settings (forwarder only) and one with everything enabled.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { kinesisEventFromRecords } from '../../../shared/consumer/testing/kinesisEvent.ts';
+import { decodeRecord, recordDocumentTexts } from '../../../shared/record/format.ts';
+import { getFixtureLines } from '../../fixtures/generate.ts';
+import { splitIntoBatches } from '../../fixtures/subscription.ts';
+import { startKinesalite, TEST_CREDENTIALS } from '../../helpers/kinesalite.ts';
+import { node22 } from '../../helpers/node22.ts';
+import { startStatsdDaemon, type StatsdAggregates } from '../../helpers/statsdDaemon.ts';
+import { expectStatsd } from '../local/statsdExpect.ts';
 import { actionsOf, getAtt, ofType, paramsWith, policyStatements, resolve, resourcesOf, roleStatements, slsPackage, type Packaged, type Stmt } from './template.ts';
 import { readZip } from './unzip.ts';
 
@@ -107,6 +117,69 @@ describe('npm run package: what gets built', () => {
       expect(`${entry}: ${stdout.trim()}`).toBe(`${entry}: function`);
     }
   }, 60_000);
+});
+
+describe('the bundles on Node 22, the major version of Lambda\'s nodejs22.x', () => {
+  /** Runs a function's bundle from the built zip on Node 22 (runBundle.mjs), one invocation per event. */
+  async function runOnNode22(fn: string, events: unknown[], env: Record<string, string>) {
+    const dir = mkdtempSync(join(tmpdir(), `emf-node22-${fn}-`));
+    const [, code] = [...readZip(join(full.dir, `${fn}.zip`)).entries()].find(([n]) => n.endsWith('.mjs'))!;
+    const bundle = join(dir, `${fn}.mjs`);
+    writeFileSync(bundle, code);
+    writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
+    const runner = fileURLToPath(new URL('./runBundle.mjs', import.meta.url));
+    await promisify(execFile)(node22(), [runner, bundle, join(dir, 'events.json'), join(dir, 'results.json')], {
+      env: { PATH: process.env.PATH, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { node: string; results: { ok?: unknown; error?: { name: string; message: string } }[] };
+  }
+
+  it('forwarder → real Kinesis (kinesalite) → StatsD consumer → real statsd daemon: every EMF document on the stream byte for byte, every metric in the daemon', async () => {
+    const [k, daemon, lines] = await Promise.all([startKinesalite(), startStatsdDaemon(), getFixtureLines()]);
+    try {
+      await k.createStream('node22', 1);
+      const batches = splitIntoBatches(lines, { maxEvents: 50 });
+
+      // The forwarder bundle, on payloads of the real producers' lines, writes through its own SDK client.
+      const forwarded = await runOnNode22('forwarder', batches.map((b) => b.event), {
+        KINESIS_STREAM_NAME: 'node22', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_KINESIS: k.endpoint,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      });
+      expect(forwarded.node).toMatch(/^v22\./);
+      expect(forwarded.results.filter((r) => r.error !== undefined)).toEqual([]);
+      const records = await k.readAll('node22');
+      const emf = records.flatMap((r) => {
+        const texts = recordDocumentTexts(r.data);
+        return decodeRecord(r.data).documents.flatMap((d, i) => (d.origin === 'emf' ? [texts[i]!] : []));
+      });
+      expect(emf.sort()).toEqual(lines.flatMap((l) => (l.expect.kind === 'emf' ? [l.expect.emf] : [])).sort());
+
+      // The StatsD consumer bundle, on those records as Lambda's event source mapping delivers them.
+      const delivered = await runOnNode22('statsd', [kinesisEventFromRecords(records.map((r) => r.data))], {
+        AWS_REGION: 'eu-west-1', STATSD_HOST: daemon.host, STATSD_PORT: String(daemon.udpPort), STATSD_STYLE: 'statsd', STATSD_TYPE_OVERRIDES: 'Samples=counter',
+      });
+      expect(delivered.node).toMatch(/^v22\./);
+      expect(delivered.results).toEqual([{ ok: { batchItemFailures: [] } }]);
+
+      // The daemon holds what the documented mapping says of the producers' documents (UDP: wait until it has them all).
+      const want = expectStatsd(lines, { Samples: 'counter' });
+      const keys = (a: StatsdAggregates) => new Set([...Object.keys(a.counters), ...Object.keys(a.timers), ...Object.keys(a.gauges)]);
+      let got = await daemon.read();
+      for (let i = 0; i < 100 && [...want.present].some((key) => !keys(got).has(key)); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        got = await daemon.read();
+      }
+      expect(want.present.size).toBeGreaterThan(20);
+      expect([...want.present].filter((key) => !keys(got).has(key))).toEqual([]);
+      for (const [key, v] of want.counters) expect(got.counters[key], key).toBeCloseTo(v, 9);
+      for (const [key, v] of want.timers) expect([...(got.timers[key] ?? [])].sort((a, b) => a - b), key).toEqual([...v].sort((a, b) => a - b));
+      for (const [key, v] of want.gauges) expect(v.has(got.gauges[key]!), `${key}=${got.gauges[key]} ∈ ${[...v]}`).toBe(true);
+      expect(got.counters['statsd.bad_lines_seen'], 'the daemon parsed every line').toBe(0);
+    } finally {
+      await Promise.all([k.close(), daemon.dispose()]);
+    }
+  }, 120_000);
 });
 
 describe('IAM: least privilege per function', () => {
