@@ -9,14 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisEventFromRecords } from '../../../shared/consumer/testing/kinesisEvent.ts';
 import { decodeRecord, recordDocumentTexts } from '../../../shared/record/format.ts';
 import { getFixtureLines } from '../../fixtures/generate.ts';
+import type { FixtureLine } from '../../fixtures/types.ts';
 import { splitIntoBatches } from '../../fixtures/subscription.ts';
-import { startKinesalite, TEST_CREDENTIALS } from '../../helpers/kinesalite.ts';
+import { startKinesalite, TEST_CREDENTIALS, type Kinesalite, type StreamRecord } from '../../helpers/kinesalite.ts';
 import { node22 } from '../../helpers/node22.ts';
-import { startStatsdDaemon, type StatsdAggregates } from '../../helpers/statsdDaemon.ts';
+import { startPrometheus, type PrometheusServer } from '../../helpers/prometheus.ts';
+import { Oracle, seriesKeyOf } from '../../helpers/prometheusExpect.ts';
+import { startStatsdDaemon, type StatsdAggregates, type StatsdDaemon } from '../../helpers/statsdDaemon.ts';
 import { expectStatsd } from '../local/statsdExpect.ts';
 import { actionsOf, getAtt, ofType, paramsWith, policyStatements, resolve, resourcesOf, roleStatements, slsPackage, type Packaged, type Stmt } from './template.ts';
 import { readZip } from './unzip.ts';
@@ -119,7 +122,13 @@ describe('npm run package: what gets built', () => {
   }, 60_000);
 });
 
-describe('the bundles on Node 22, the major version of Lambda\'s nodejs22.x', () => {
+describe('the bundles on Node 22, the major version of Lambda\'s nodejs22.x: forwarder → real Kinesis (kinesalite) → consumers → real receivers', () => {
+  let k: Kinesalite;
+  let daemon: StatsdDaemon;
+  let prom: PrometheusServer;
+  let lines: FixtureLine[];
+  let records: StreamRecord[];
+
   /** Runs a function's bundle from the built zip on Node 22 (runBundle.mjs), one invocation per event. */
   async function runOnNode22(fn: string, events: unknown[], env: Record<string, string>) {
     const dir = mkdtempSync(join(tmpdir(), `emf-node22-${fn}-`));
@@ -129,57 +138,78 @@ describe('the bundles on Node 22, the major version of Lambda\'s nodejs22.x', ()
     writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
     const runner = fileURLToPath(new URL('./runBundle.mjs', import.meta.url));
     await promisify(execFile)(node22(), [runner, bundle, join(dir, 'events.json'), join(dir, 'results.json')], {
-      env: { PATH: process.env.PATH, ...env },
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...env },
       maxBuffer: 64 * 1024 * 1024,
     });
     return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { node: string; results: { ok?: unknown; error?: { name: string; message: string } }[] };
   }
 
-  it('forwarder → real Kinesis (kinesalite) → StatsD consumer → real statsd daemon: every EMF document on the stream byte for byte, every metric in the daemon', async () => {
-    const [k, daemon, lines] = await Promise.all([startKinesalite(), startStatsdDaemon(), getFixtureLines()]);
-    try {
-      await k.createStream('node22', 1);
-      const batches = splitIntoBatches(lines, { maxEvents: 50 });
-
-      // The forwarder bundle, on payloads of the real producers' lines, writes through its own SDK client.
-      const forwarded = await runOnNode22('forwarder', batches.map((b) => b.event), {
-        KINESIS_STREAM_NAME: 'node22', AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL_KINESIS: k.endpoint,
-        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-      });
-      expect(forwarded.node).toMatch(/^v22\./);
-      expect(forwarded.results.filter((r) => r.error !== undefined)).toEqual([]);
-      const records = await k.readAll('node22');
-      const emf = records.flatMap((r) => {
-        const texts = recordDocumentTexts(r.data);
-        return decodeRecord(r.data).documents.flatMap((d, i) => (d.origin === 'emf' ? [texts[i]!] : []));
-      });
-      expect(emf.sort()).toEqual(lines.flatMap((l) => (l.expect.kind === 'emf' ? [l.expect.emf] : [])).sort());
-
-      // The StatsD consumer bundle, on those records as Lambda's event source mapping delivers them.
-      const delivered = await runOnNode22('statsd', [kinesisEventFromRecords(records.map((r) => r.data))], {
-        AWS_REGION: 'eu-west-1', STATSD_HOST: daemon.host, STATSD_PORT: String(daemon.udpPort), STATSD_STYLE: 'statsd', STATSD_TYPE_OVERRIDES: 'Samples=counter',
-      });
-      expect(delivered.node).toMatch(/^v22\./);
-      expect(delivered.results).toEqual([{ ok: { batchItemFailures: [] } }]);
-
-      // The daemon holds what the documented mapping says of the producers' documents (UDP: wait until it has them all).
-      const want = expectStatsd(lines, { Samples: 'counter' });
-      const keys = (a: StatsdAggregates) => new Set([...Object.keys(a.counters), ...Object.keys(a.timers), ...Object.keys(a.gauges)]);
-      let got = await daemon.read();
-      for (let i = 0; i < 100 && [...want.present].some((key) => !keys(got).has(key)); i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        got = await daemon.read();
-      }
-      expect(want.present.size).toBeGreaterThan(20);
-      expect([...want.present].filter((key) => !keys(got).has(key))).toEqual([]);
-      for (const [key, v] of want.counters) expect(got.counters[key], key).toBeCloseTo(v, 9);
-      for (const [key, v] of want.timers) expect([...(got.timers[key] ?? [])].sort((a, b) => a - b), key).toEqual([...v].sort((a, b) => a - b));
-      for (const [key, v] of want.gauges) expect(v.has(got.gauges[key]!), `${key}=${got.gauges[key]} ∈ ${[...v]}`).toBe(true);
-      expect(got.counters['statsd.bad_lines_seen'], 'the daemon parsed every line').toBe(0);
-    } finally {
-      await Promise.all([k.close(), daemon.dispose()]);
-    }
+  beforeAll(async () => {
+    [k, daemon, prom, lines] = await Promise.all([startKinesalite(), startStatsdDaemon(), startPrometheus(), getFixtureLines()]);
+    await k.createStream('node22', 1);
+    // The forwarder bundle, on payloads of the real producers' lines, writes through its own SDK client.
+    const batches = splitIntoBatches(lines, { maxEvents: 50 });
+    const forwarded = await runOnNode22('forwarder', batches.map((b) => b.event), {
+      KINESIS_STREAM_NAME: 'node22', AWS_ENDPOINT_URL_KINESIS: k.endpoint,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    });
+    expect(forwarded.node).toMatch(/^v22\./);
+    expect(forwarded.results.filter((r) => r.error !== undefined)).toEqual([]);
+    records = await k.readAll('node22');
   }, 120_000);
+  afterAll(async () => {
+    await Promise.all([k?.close(), daemon?.dispose(), prom?.stop()]);
+  });
+
+  it('the forwarder wrote every EMF document of the producers, byte for byte', () => {
+    const emf = records.flatMap((r) => {
+      const texts = recordDocumentTexts(r.data);
+      return decodeRecord(r.data).documents.flatMap((d, i) => (d.origin === 'emf' ? [texts[i]!] : []));
+    });
+    expect(emf.sort()).toEqual(lines.flatMap((l) => (l.expect.kind === 'emf' ? [l.expect.emf] : [])).sort());
+  });
+
+  it('the StatsD consumer delivers every metric the mapping table promises to the real statsd daemon', async () => {
+    const delivered = await runOnNode22('statsd', [kinesisEventFromRecords(records.map((r) => r.data))], {
+      STATSD_HOST: daemon.host, STATSD_PORT: String(daemon.udpPort), STATSD_STYLE: 'statsd', STATSD_TYPE_OVERRIDES: 'Samples=counter',
+    });
+    expect(delivered.node).toMatch(/^v22\./);
+    expect(delivered.results).toEqual([{ ok: { batchItemFailures: [] } }]);
+
+    // UDP: wait until the daemon has every key.
+    const want = expectStatsd(lines, { Samples: 'counter' });
+    const keys = (a: StatsdAggregates) => new Set([...Object.keys(a.counters), ...Object.keys(a.timers), ...Object.keys(a.gauges)]);
+    let got = await daemon.read();
+    for (let i = 0; i < 100 && [...want.present].some((key) => !keys(got).has(key)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      got = await daemon.read();
+    }
+    expect(want.present.size).toBeGreaterThan(20);
+    expect([...want.present].filter((key) => !keys(got).has(key))).toEqual([]);
+    for (const [key, v] of want.counters) expect(got.counters[key], key).toBeCloseTo(v, 9);
+    for (const [key, v] of want.timers) expect([...(got.timers[key] ?? [])].sort((a, b) => a - b), key).toEqual([...v].sort((a, b) => a - b));
+    for (const [key, v] of want.gauges) expect(v.has(got.gauges[key]!), `${key}=${got.gauges[key]} ∈ ${[...v]}`).toBe(true);
+    expect(got.counters['statsd.bad_lines_seen'], 'the daemon parsed every line').toBe(0);
+  });
+
+  it('the Prometheus consumer writes every sample the documents promise to real Prometheus, with Node 22\'s own fetch', async () => {
+    const delivered = await runOnNode22('prometheus', [kinesisEventFromRecords(records.map((r) => r.data))], { PROM_RW_URL: prom.remoteWriteUrl });
+    expect(delivered.node).toMatch(/^v22\./);
+    expect(delivered.results).toEqual([{ ok: { batchItemFailures: [] } }]);
+
+    const oracle = new Oracle();
+    for (const l of lines) if (l.expect.kind === 'emf') oracle.addDocument(l.expect.emf, l.timestamp);
+    const held = new Map((await prom.rawSeries('{__name__=~".+"}', '3h')).map((r) => [seriesKeyOf(r.labels), new Map(r.samples)]));
+    const missing: string[] = [];
+    for (const [series, samples] of oracle.series) {
+      for (const [t, v] of samples) {
+        const got = held.get(series)?.get(t);
+        if (got === undefined || Math.abs(got - v) > 1e-9 * Math.max(1, Math.abs(v))) missing.push(`${series}@${t}=${v} (got ${got})`);
+      }
+    }
+    expect(oracle.series.size).toBeGreaterThan(20);
+    expect(missing).toEqual([]);
+  });
 });
 
 describe('IAM: least privilege per function', () => {
