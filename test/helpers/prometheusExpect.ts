@@ -6,6 +6,7 @@
  * test never silently expects the wrong thing.
  */
 import { isStatisticSet, type MetricDatum } from '../../shared/consumer/types.ts';
+import type { RawSeries } from './prometheus.ts';
 
 /** `name{a="x",b="y"}` (labels sorted, `__name__` outside) → timestamp ms → value. */
 export type ExpectedSeries = Map<string, Map<number, number>>;
@@ -149,4 +150,20 @@ export function seriesKeyOf(labels: Record<string, string>): string {
     .map(([n, v]) => `${n}="${v}"`)
     .join(',');
   return `${name}{${rest}}`;
+}
+
+/**
+ * The samples of `oracle` that Prometheus does not hold (or holds with another value), as `series@t=v (got …)`
+ * lines: `held` is what `PrometheusServer.rawSeries` returned.
+ */
+export function missingSamples(oracle: Oracle, held: readonly RawSeries[]): string[] {
+  const bySeries = new Map(held.map((r) => [seriesKeyOf(r.labels), new Map(r.samples)]));
+  const missing: string[] = [];
+  for (const [series, samples] of oracle.series) {
+    for (const [t, v] of samples) {
+      const got = bySeries.get(series)?.get(t);
+      if (got === undefined || Math.abs(got - v) > 1e-9 * Math.max(1, Math.abs(v))) missing.push(`${series}@${t}=${v} (got ${got})`);
+    }
+  }
+  return missing;
 }

@@ -7,7 +7,9 @@
  * with characters outside [A-Za-z0-9_-] as `_`; unit Count → counter (the sum), time units →
  * timer in milliseconds (each value), anything else → gauge; `STATSD_TYPE_OVERRIDES` as given.
  */
+import { expect } from 'vitest';
 import type { FixtureLine } from '../../fixtures/types.ts';
+import type { StatsdAggregates } from '../../helpers/statsdDaemon.ts';
 import { fixtureMetrics } from './fixtureExpect.ts';
 
 export interface StatsdExpectation {
@@ -45,4 +47,18 @@ export function expectStatsd(lines: readonly FixtureLine[], overrides: Readonly<
     else out.gauges.set(key, new Set([...(out.gauges.get(key) ?? []), ...values.map((v) => v * factor)]));
   }
   return out;
+}
+
+/** Every key of the daemon's aggregates. */
+export function statsdKeys(got: StatsdAggregates): Set<string> {
+  return new Set([...Object.keys(got.counters), ...Object.keys(got.timers), ...Object.keys(got.gauges)]);
+}
+
+/** Asserts that the daemon's aggregates hold `want`: every key, each counter's sum, each timer's values, a possible last gauge value. */
+export function expectStatsdHolds(want: StatsdExpectation, got: StatsdAggregates): void {
+  const keys = statsdKeys(got);
+  expect([...want.present].filter((k) => !keys.has(k))).toEqual([]);
+  for (const [k, v] of want.counters) expect(got.counters[k], k).toBeCloseTo(v, 9);
+  for (const [k, v] of want.timers) expect([...(got.timers[k] ?? [])].sort((a, b) => a - b), k).toEqual([...v].sort((a, b) => a - b));
+  for (const [k, v] of want.gauges) expect(v.has(got.gauges[k]!), `${k}=${got.gauges[k]} ∈ ${[...v]}`).toBe(true);
 }
