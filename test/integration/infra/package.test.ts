@@ -11,15 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisEventFromRecords } from '../../../shared/consumer/testing/kinesisEvent.ts';
+import type { MetricDatum } from '../../../shared/consumer/types.ts';
 import { decodeRecord, recordDocumentTexts } from '../../../shared/record/format.ts';
 import { getFixtureLines } from '../../fixtures/generate.ts';
 import type { FixtureLine } from '../../fixtures/types.ts';
 import { splitIntoBatches } from '../../fixtures/subscription.ts';
 import { startKinesalite, TEST_CREDENTIALS, type Kinesalite, type StreamRecord } from '../../helpers/kinesalite.ts';
+import { startHttpReceiver } from '../../helpers/httpReceiver.ts';
 import { node22 } from '../../helpers/node22.ts';
 import { startPrometheus, type PrometheusServer } from '../../helpers/prometheus.ts';
 import { missingSamples, Oracle } from '../../helpers/prometheusExpect.ts';
 import { startStatsdDaemon, type StatsdDaemon } from '../../helpers/statsdDaemon.ts';
+import { datumKey, expectedEmfData } from '../local/fixtureExpect.ts';
 import { expectStatsd, expectStatsdHolds, statsdKeys } from '../local/statsdExpect.ts';
 import { actionsOf, getAtt, ofType, paramsWith, policyStatements, resolve, resourcesOf, roleStatements, slsPackage, type Packaged, type Stmt } from './template.ts';
 import { readZip } from './unzip.ts';
@@ -186,6 +189,19 @@ describe('the bundles on Node 22, the major version of Lambda\'s nodejs22.x: for
     expect(want.present.size).toBeGreaterThan(20);
     expectStatsdHolds(want, got);
     expect(got.counters['statsd.bad_lines_seen'], 'the daemon parsed every line').toBe(0);
+  });
+
+  it('the example HTTP consumer posts one JSON line per datum CloudWatch would publish, with Node 22\'s own fetch', async () => {
+    const receiver = await startHttpReceiver();
+    try {
+      const delivered = await runOnNode22('example-http', [kinesisEventFromRecords(records.map((r) => r.data))], { EXAMPLE_HTTP_URL: receiver.url });
+      expect(delivered.node).toMatch(/^v22\./);
+      expect(delivered.results).toEqual([{ ok: { batchItemFailures: [] } }]);
+      const data = receiver.acceptedLines().map((l) => JSON.parse(l) as MetricDatum);
+      expect(data.filter((d) => d.source.origin === 'emf').map(datumKey).sort()).toEqual(expectedEmfData(lines));
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('the Prometheus consumer writes every sample the documents promise to real Prometheus, with Node 22\'s own fetch', async () => {
