@@ -46,6 +46,14 @@ const kinesisActions = (stmts: Stmt[]) => stmts.flatMap(actionsOf).filter((a) =>
 let shipped: Packaged;
 let full: Packaged;
 
+/** Writes the bundle of function `fn` from the full deployment's zip to `dir`; returns its path in the zip and on disk. */
+function writeBundle(fn: string, dir: string): { entry: string; file: string } {
+  const [entry, code] = [...readZip(join(full.dir, `${fn}.zip`)).entries()].find(([n]) => n.endsWith('.mjs'))!;
+  const file = join(dir, `${fn}.mjs`);
+  writeFileSync(file, code);
+  return { entry, file };
+}
+
 beforeAll(async () => {
   shipped = await slsPackage('dev');
   full = await slsPackage(
@@ -113,9 +121,7 @@ describe('npm run package: what gets built', () => {
     const dir = mkdtempSync(join(tmpdir(), 'emf-bundles-'));
     for (const zip of full.zips) {
       const fn = zip.replace(/\.zip$/, '');
-      const [entry, code] = [...readZip(join(full.dir, zip)).entries()].find(([n]) => n.endsWith('.mjs'))!;
-      const file = join(dir, `${fn}.mjs`);
-      writeFileSync(file, code);
+      const { entry, file } = writeBundle(fn, dir);
       const script = `const m = await import(${JSON.stringify(`file://${file}`)}); console.log(typeof m.handler); process.exit(0);`;
       const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
         env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', ...env[fn] },
@@ -135,9 +141,7 @@ describe('the bundles on Node 22, the major version of Lambda\'s nodejs22.x: for
   /** Runs a function's bundle from the built zip on Node 22 (runBundle.mjs), one invocation per event. */
   async function runOnNode22(fn: string, events: unknown[], env: Record<string, string>) {
     const dir = mkdtempSync(join(tmpdir(), `emf-node22-${fn}-`));
-    const [, code] = [...readZip(join(full.dir, `${fn}.zip`)).entries()].find(([n]) => n.endsWith('.mjs'))!;
-    const bundle = join(dir, `${fn}.mjs`);
-    writeFileSync(bundle, code);
+    const bundle = writeBundle(fn, dir).file;
     writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
     const runner = fileURLToPath(new URL('./runBundle.mjs', import.meta.url));
     await promisify(execFile)(node22(), [runner, bundle, join(dir, 'events.json'), join(dir, 'results.json')], {
