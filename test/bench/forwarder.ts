@@ -16,6 +16,15 @@ export interface ForwarderOptions {
   platformMetrics: boolean;
 }
 
+/** The configurations both benches measure (`npm run bench`, `npm run bench:instructions`); the first is the default. */
+export const FORWARDER_CASES: readonly ForwarderOptions[] = [
+  { compression: 'brotli', platformMetrics: true },
+  { compression: 'gzip', platformMetrics: true },
+  { compression: 'none', platformMetrics: true },
+  { compression: 'brotli', platformMetrics: false },
+  { compression: 'none', platformMetrics: false },
+];
+
 export interface ForwarderBench extends Comparison, ForwarderOptions {
   events: number;
   eventsPerSecond: number;

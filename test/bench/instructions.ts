@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateFixtureLines } from '../fixtures/generate.ts';
 import { countInstructions, perRun } from './cachegrind.ts';
-import type { ForwarderOptions } from './forwarder.ts';
+import { FORWARDER_CASES, type ForwarderOptions } from './forwarder.ts';
 
 const FEWER = 10;
 const MORE = 40;
@@ -18,14 +18,6 @@ const lines = await generateFixtureLines();
 const linesFile = join(mkdtempSync(join(tmpdir(), 'emf-bench-')), 'lines.json');
 writeFileSync(linesFile, JSON.stringify(lines));
 
-const cases: ForwarderOptions[] = [
-  { compression: 'brotli', platformMetrics: true },
-  { compression: 'gzip', platformMetrics: true },
-  { compression: 'none', platformMetrics: true },
-  { compression: 'brotli', platformMetrics: false },
-  { compression: 'none', platformMetrics: false },
-];
-
 async function instructionsPerRun(options: ForwarderOptions, side: 'forwarder' | 'lower-bound'): Promise<number> {
   const args = (k: number) => ['--import', 'tsx', join(import.meta.dirname, 'count.ts'), linesFile, JSON.stringify(options), side, String(k)];
   const [fewer, more] = await Promise.all([countInstructions(args(FEWER)), countInstructions(args(MORE))]);
@@ -33,9 +25,9 @@ async function instructionsPerRun(options: ForwarderOptions, side: 'forwarder' |
 }
 
 const millions = (n: number) => (n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
-const lowerBound = await instructionsPerRun(cases[0]!, 'lower-bound');
+const lowerBound = await instructionsPerRun(FORWARDER_CASES[0]!, 'lower-bound');
 const rows = ['| forwarder | instructions per corpus run | lower bound | ratio | target |', '|---|---|---|---|---|'];
-for (const options of cases) {
+for (const options of FORWARDER_CASES) {
   const candidate = await instructionsPerRun(options, 'forwarder');
   rows.push(`| RECORD_COMPRESSION=${options.compression}, PLATFORM_METRICS=${options.platformMetrics} | ${millions(candidate)} M | ${millions(lowerBound)} M | ${(candidate / lowerBound).toFixed(2)}× | ≤ 1.3× |`);
   process.stderr.write(`${rows.at(-1)}\n`);

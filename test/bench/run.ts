@@ -11,7 +11,7 @@ import { generateFixtureLines } from '../fixtures/generate.ts';
 import { buildBatches, CORPUS } from './corpus.ts';
 import { benchCompression } from './compression.ts';
 import { consumerRecords } from './consumers.ts';
-import type { ForwarderBench } from './forwarder.ts';
+import { FORWARDER_CASES, type ForwarderBench } from './forwarder.ts';
 import type { ConsumerBench } from './consumers.ts';
 import { benchLocalPipeline, localBenchRows } from './local.ts';
 import { median } from './measure.ts';
@@ -45,14 +45,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   rows.push(`| stage | throughput | candidate ms | lower bound ms | ratio (median of ${PROCESSES} processes) | range | target |`, '|---|---|---|---|---|---|---|');
 
-  const forwarderCases = [
-    { compression: 'brotli', platformMetrics: true },
-    { compression: 'gzip', platformMetrics: true },
-    { compression: 'none', platformMetrics: true },
-    { compression: 'brotli', platformMetrics: false },
-    { compression: 'none', platformMetrics: false },
-  ] as const;
-  for (const options of forwarderCases) {
+  for (const options of FORWARDER_CASES) {
     const f = stage<ForwarderBench>({ stage: 'forwarder', options });
     rows.push(`| forwarder, RECORD_COMPRESSION=${options.compression}, PLATFORM_METRICS=${options.platformMetrics} (${fmt(f.events)} events, ${fmt(f.documents)} documents) | ${fmt(f.eventsPerSecond)} events/s, ${fmt(f.decompressedMBps, 1)} MB/s decompressed | ${fmt(f.candidateMs, 1)} | ${fmt(f.lowerBoundMs, 1)} | ${fmt(f.ratio, 2)}× | ${f.range} | ≤ 1.3× |`);
   }
