@@ -7,20 +7,29 @@
  * Each becomes an EMF document built here, so it travels through Kinesis and the consumers exactly like
  * the function's own EMF (README: "Lambda platform metrics").
  */
-import { ascii, putBytes, putJsonString, putNumber } from '../record/bytes.ts';
+import { ascii, isPlainJsonString, putAscii, putBytes, putJsonString, putNumber } from '../record/bytes.ts';
 import { indexOfQuoted } from '../search.ts';
 import type { DocumentText } from '../record/format.ts';
 
 export type PlatformStatus = 'success' | 'timeout' | 'error' | 'failure';
 
+/**
+ * A number as the text `String(n)` prints for it, which is also its JSON text. A report holds its measurements
+ * as these texts: its document copies them as they stand, and the usual REPORT line already holds them
+ * (see `parseReportOnePass`), so most numbers are never converted at all (README "Performance").
+ */
+export type NumberText = string;
+
 export interface PlatformReport {
   requestId: string;
-  durationMs: number;
-  billedDurationMs: number;
-  memorySizeMB: number;
-  maxMemoryUsedMB: number;
-  initDurationMs?: number;
-  restoreDurationMs?: number;
+  /** `JSON.stringify(requestId)` is the id between quotes, one byte per character (see `isPlainJsonString`). */
+  plainRequestId: boolean;
+  durationMs: NumberText;
+  billedDurationMs: NumberText;
+  memorySizeMB: NumberText;
+  maxMemoryUsedMB: NumberText;
+  initDurationMs?: NumberText;
+  restoreDurationMs?: NumberText;
   status: PlatformStatus;
   errorType?: string;
 }
@@ -30,15 +39,17 @@ export type PlatformLine =
   | { kind: 'timeout'; requestId: string; seconds: number }
   | { kind: 'unparsable'; detail: string };
 
-const num = (re: RegExp, s: string): number | undefined => {
+/** The text of a finite number, or undefined. */
+const numberText = (n: unknown): NumberText | undefined => (typeof n === 'number' && Number.isFinite(n) ? String(n) : undefined);
+
+const num = (re: RegExp, s: string): NumberText | undefined => {
   const m = re.exec(s);
-  const n = m ? Number(m[1]) : NaN;
-  return Number.isFinite(n) ? n : undefined; // `[\d.]+` also matches "1.2.3"
+  return m ? numberText(Number(m[1])) : undefined; // `[\d.]+` also matches "1.2.3"
 };
 
 const PLATFORM_STATUSES: readonly PlatformStatus[] = ['success', 'timeout', 'error', 'failure'];
-const STATUSES = new Set<string>(PLATFORM_STATUSES);
-const toStatus = (s: unknown): PlatformStatus => (typeof s === 'string' && STATUSES.has(s) ? (s as PlatformStatus) : 'success');
+/** The status constant a record or line names (the constant itself, not the string read), `success` for anything else. */
+const toStatus = (s: unknown): PlatformStatus => PLATFORM_STATUSES.find((k) => k === s) ?? 'success';
 
 /** Cheap tests first: most lines fail on their first character or one `indexOf` and are never parsed (a bare `startsWith` on every line measured twice as slow). */
 export function parsePlatformLine(message: string): PlatformLine | undefined {
@@ -65,6 +76,7 @@ export function parseTextReportAnyShape(line: string): PlatformLine {
   }
   const report: PlatformReport = {
     requestId,
+    plainRequestId: isPlainJsonString(requestId),
     durationMs,
     billedDurationMs,
     memorySizeMB,
@@ -90,36 +102,57 @@ export function parseTextReportAnyShape(line: string): PlatformLine {
  *   Max Memory Used: <n> MB\t[Init Duration: <n> ms\t][Restore Duration: <n> ms\t[Billed Restore Duration: <n> ms\t]]
  *   [Status: <status>\t[Error Type: <text>]]<rest>
  *
- * Spaces may stand before each tab, and a newline or the end of the line may take its place. Any other
- * line, or a number `Number` reads as NaN or Infinity, returns undefined and goes to `parseTextReportAnyShape`.
- * The two agree on every line read here: the id is letters, digits, `-` and `_`, so no field label can hide
- * in it, and neither the error type nor `<rest>` (X-Ray's `XRAY TraceId: …`, say) may hold a label, so "the
- * first match in the line" of each of those expressions is the field read here.
+ * where each `<n>` of milliseconds is a decimal of up to 13 digits before its point and one or two after it,
+ * and each `<n>` of megabytes up to 13 digits (neither with a leading zero): what Lambda prints. Spaces may
+ * stand before each tab, and a newline or the end of the line may take its place. Any other line returns
+ * undefined and goes to `parseTextReportAnyShape`. The two agree on every line read here: the id is letters,
+ * digits, `-` and `_`, so no field label can hide in it, and neither the error type nor `<rest>` (X-Ray's
+ * `XRAY TraceId: …`, say) may hold a label, so "the first match in the line" of each of those expressions is
+ * the field read here.
+ *
+ * The numbers are kept as the line prints them, as `NumberText`s, less the trailing zeros of a fraction
+ * (`3000.00` → `3000`, `26.70` → `26.7`). That is `String(Number(text))`: a decimal of at most 15 significant
+ * digits is the shortest text of the double `Number` reads it as, and `String` writes the shortest text
+ * (ECMAScript Number::toString; no exponent from 1e-6 up to 1e21). A property test holds the two equal.
+ * Reading them with `Number` and writing them back with `String` was a third of the cost of a REPORT line's
+ * document (README "Performance").
  */
 const END = String.raw` *(?:\t|(?=\n)|$)`;
+const MS = String.raw`((?:0|[1-9]\d{0,12})(?:\.\d\d?)?) ms${END}`;
+const MB = String.raw`(0|[1-9]\d{0,12}) MB${END}`;
 const CANONICAL_REPORT = new RegExp(
-  String.raw`^REPORT RequestId: ([\w-]+)\tDuration: ([\d.]+) ms${END}Billed Duration: ([\d.]+) ms${END}` +
-  String.raw`Memory Size: (\d+) MB${END}Max Memory Used: (\d+) MB${END}(?:Init Duration: ([\d.]+) ms${END})?` +
-  String.raw`(?:Restore Duration: ([\d.]+) ms${END}(?:Billed Restore Duration: [\d.]+ ms${END})?)?` +
+  String.raw`^REPORT RequestId: ([\w-]+)\tDuration: ${MS}Billed Duration: ${MS}Memory Size: ${MB}Max Memory Used: ${MB}` +
+  String.raw`(?:Init Duration: ${MS})?(?:Restore Duration: ${MS}(?:Billed Restore Duration: [\d.]+ ms${END})?)?` +
   String.raw`(?:Status: (${PLATFORM_STATUSES.join('|')})(?!\w)${END}(?:Error Type: ([^\t\n]+))?)?`,
 );
+
+/** `String(Number(t))` for a decimal `t` the expression above reads: without the trailing zeros of its fraction. */
+function shortest(t: string): NumberText {
+  if (t.charCodeAt(t.length - 1) !== 0x30 /* 0 */ || t.indexOf('.') < 0) return t;
+  let end = t.length - 1;
+  while (t.charCodeAt(end - 1) === 0x30) end--;
+  if (t.charCodeAt(end - 1) === 0x2e /* . */) end--;
+  return t.slice(0, end);
+}
+
+/** The constant of a status the expression above read: the four differ in their first letter. */
+function statusRead(s: string | undefined): PlatformStatus {
+  if (s === undefined) return 'success';
+  const c = s.charCodeAt(0);
+  return c === 0x74 /* t */ ? 'timeout' : c === 0x65 /* e */ ? 'error' : c === 0x66 /* f */ ? 'failure' : 'success';
+}
 
 export function parseReportOnePass(line: string): PlatformLine | undefined {
   const m = CANONICAL_REPORT.exec(line);
   if (m === null) return undefined;
-  const durationMs = Number(m[2]);
-  const billedDurationMs = Number(m[3]);
-  const memorySizeMB = Number(m[4]);
-  const maxMemoryUsedMB = Number(m[5]);
-  const init = m[6] === undefined ? undefined : Number(m[6]);
-  const restore = m[7] === undefined ? undefined : Number(m[7]);
-  if (!Number.isFinite(durationMs) || !Number.isFinite(billedDurationMs) || !Number.isFinite(memorySizeMB) || !Number.isFinite(maxMemoryUsedMB) ||
-    (init !== undefined && !Number.isFinite(init)) || (restore !== undefined && !Number.isFinite(restore))) return undefined;
   const errorText = m[9];
   if (hasLabel(line, errorText === undefined ? m[0].length : m[0].length - errorText.length)) return undefined;
-  const report: PlatformReport = { requestId: m[1]!, durationMs, billedDurationMs, memorySizeMB, maxMemoryUsedMB, status: (m[8] ?? 'success') as PlatformStatus };
-  if (init !== undefined) report.initDurationMs = init;
-  if (restore !== undefined) report.restoreDurationMs = restore;
+  const report: PlatformReport = {
+    requestId: m[1]!, plainRequestId: true, durationMs: shortest(m[2]!), billedDurationMs: shortest(m[3]!),
+    memorySizeMB: m[4]!, maxMemoryUsedMB: m[5]!, status: statusRead(m[8]),
+  };
+  if (m[6] !== undefined) report.initDurationMs = shortest(m[6]);
+  if (m[7] !== undefined) report.restoreDurationMs = shortest(m[7]);
   const errorType = errorText?.trim();
   if (errorType) report.errorType = errorType;
   return { kind: 'report', report };
@@ -151,7 +184,7 @@ function parseJsonReport(line: string): PlatformLine | undefined {
   const o = parsed as { type?: unknown; record?: { requestId?: unknown; metrics?: Record<string, unknown>; status?: unknown; errorType?: unknown } };
   if (o?.type !== 'platform.report') return undefined;
   const m = o.record?.metrics;
-  const n = (k: string) => (typeof m?.[k] === 'number' && Number.isFinite(m[k]) ? (m[k] as number) : undefined);
+  const n = (k: string) => numberText(m?.[k]);
   const durationMs = n('durationMs');
   const billedDurationMs = n('billedDurationMs');
   const memorySizeMB = n('memorySizeMB');
@@ -159,8 +192,10 @@ function parseJsonReport(line: string): PlatformLine | undefined {
   if (durationMs === undefined || billedDurationMs === undefined || memorySizeMB === undefined || maxMemoryUsedMB === undefined) {
     return { kind: 'unparsable', detail: 'platform.report record lacks durationMs, billedDurationMs, memorySizeMB or maxMemoryUsedMB' };
   }
+  const requestId = typeof o.record?.requestId === 'string' ? o.record.requestId : '';
   const report: PlatformReport = {
-    requestId: typeof o.record?.requestId === 'string' ? o.record.requestId : '',
+    requestId,
+    plainRequestId: isPlainJsonString(requestId),
     durationMs,
     billedDurationMs,
     memorySizeMB,
@@ -251,8 +286,7 @@ export function platformDocument(line: { kind: 'report'; report: PlatformReport;
     HEAD, timestamp, p.report[REPORT_SHAPE(init, restore)],
     JSON.stringify(r.requestId), ',"Status":"', timedOut ? 'timeout' : r.status,
     r.errorType !== undefined ? `","ErrorType":${JSON.stringify(r.errorType)}` : '"',
-    DURATION, String(r.durationMs), BILLED, String(r.billedDurationMs),
-    MEMORY_SIZE, String(r.memorySizeMB), MAX_MEMORY, String(r.maxMemoryUsedMB),
+    DURATION, r.durationMs, BILLED, r.billedDurationMs, MEMORY_SIZE, r.memorySizeMB, MAX_MEMORY, r.maxMemoryUsedMB,
     init || restore ? ',"ColdStart":1' : ',"ColdStart":0', errors ? ',"Errors":1' : ',"Errors":0', timedOut ? ',"Timeouts":1' : ',"Timeouts":0',
     init ? `${INIT_DURATION}${r.initDurationMs}` : '', restore ? `${RESTORE_DURATION}${r.restoreDurationMs}` : '', '}',
   ].join('');
@@ -268,7 +302,8 @@ const RESTORE_DURATION = ',"RestoreDuration":';
 
 /**
  * A REPORT line's document as the forwarder packs it: it writes the bytes of `platformDocument` straight
- * into the record (constant parts as bytes, integers as digits). Building the text as a string first,
+ * into the record (constant parts as bytes, the timestamp as digits, the report's number texts and request id
+ * character by character). Building the text as a string first,
  * for the encoder to flatten and encode, measured about 1.5 times the cost per REPORT line, and there is one
  * per invocation (README "Performance").
  */
@@ -295,31 +330,37 @@ export class PlatformReportDocument implements DocumentText {
     o = putBytes(out, o, HEAD_BYTES);
     o = putNumber(out, o, Math.trunc(this.opts.timestamp));
     o = putBytes(out, o, this.shape);
-    o = putJsonString(out, o, r.requestId);
-    const status = timedOut ? 'timeout' : r.status;
+    if (r.plainRequestId) {
+      out[o] = 0x22; // "
+      o = putAscii(out, o + 1, r.requestId);
+      out[o++] = 0x22;
+    } else {
+      o = putJsonString(out, o, r.requestId);
+    }
+    const status = statusIndex(timedOut ? 'timeout' : r.status);
     if (r.errorType !== undefined) {
-      o = putBytes(out, o, STATUS_BYTES[status]);
+      o = putBytes(out, o, STATUS_BYTES[status]!);
       o = putBytes(out, o, ERROR_TYPE_BYTES);
       o = putJsonString(out, o, r.errorType);
       o = putBytes(out, o, DURATION_BYTES);
     } else {
-      o = putBytes(out, o, STATUS_TO_DURATION_BYTES[status]);
+      o = putBytes(out, o, STATUS_TO_DURATION_BYTES[status]!);
     }
-    o = putNumber(out, o, r.durationMs);
+    o = putAscii(out, o, r.durationMs);
     o = putBytes(out, o, BILLED_BYTES);
-    o = putNumber(out, o, r.billedDurationMs);
+    o = putAscii(out, o, r.billedDurationMs);
     o = putBytes(out, o, MEMORY_SIZE_BYTES);
-    o = putNumber(out, o, r.memorySizeMB);
+    o = putAscii(out, o, r.memorySizeMB);
     o = putBytes(out, o, MAX_MEMORY_BYTES);
-    o = putNumber(out, o, r.maxMemoryUsedMB);
+    o = putAscii(out, o, r.maxMemoryUsedMB);
     o = putBytes(out, o, COUNTS_BYTES[(init !== undefined || restore !== undefined ? 4 : 0) + (r.status === 'error' || r.status === 'failure' ? 2 : 0) + (timedOut ? 1 : 0)]!);
     if (init !== undefined) {
       o = putBytes(out, o, INIT_BYTES);
-      o = putNumber(out, o, init);
+      o = putAscii(out, o, init);
     }
     if (restore !== undefined) {
       o = putBytes(out, o, RESTORE_BYTES);
-      o = putNumber(out, o, restore);
+      o = putAscii(out, o, restore);
     }
     out[o] = 0x7d; // }
     return o + 1;
@@ -332,9 +373,11 @@ export class PlatformReportDocument implements DocumentText {
 
 // Constant runs are joined where they meet (one copy instead of two or three: about a tenth of the writing).
 const HEAD_BYTES = ascii(HEAD);
+/** A status's index in PLATFORM_STATUSES, for the arrays below. */
+const statusIndex = (s: PlatformStatus): number => (s === 'success' ? 0 : s === 'timeout' ? 1 : s === 'error' ? 2 : 3);
 // `"Status":"<status>"`, the closing quote left open for an ErrorType to follow.
-const STATUS_BYTES = Object.fromEntries(PLATFORM_STATUSES.map((s) => [s, ascii(`,"Status":"${s}`)])) as Record<PlatformStatus, Uint8Array>;
-const STATUS_TO_DURATION_BYTES = Object.fromEntries(PLATFORM_STATUSES.map((s) => [s, ascii(`,"Status":"${s}"${DURATION}`)])) as Record<PlatformStatus, Uint8Array>;
+const STATUS_BYTES = PLATFORM_STATUSES.map((s) => ascii(`,"Status":"${s}`));
+const STATUS_TO_DURATION_BYTES = PLATFORM_STATUSES.map((s) => ascii(`,"Status":"${s}"${DURATION}`));
 const ERROR_TYPE_BYTES = ascii('","ErrorType":');
 const DURATION_BYTES = ascii(DURATION);
 const BILLED_BYTES = ascii(BILLED);

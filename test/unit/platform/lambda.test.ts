@@ -8,7 +8,7 @@ describe('parsePlatformLine', () => {
     const line = 'REPORT RequestId: 6234bffe-149a-b642-81ff-2e8e376d8aff\tDuration: 46.84 ms\tBilled Duration: 47 ms \tMemory Size: 192 MB\tMax Memory Used: 72 MB\t\n';
     expect(parsePlatformLine(line)).toEqual({
       kind: 'report',
-      report: { requestId: '6234bffe-149a-b642-81ff-2e8e376d8aff', durationMs: 46.84, billedDurationMs: 47, memorySizeMB: 192, maxMemoryUsedMB: 72, status: 'success' },
+      report: { requestId: '6234bffe-149a-b642-81ff-2e8e376d8aff', plainRequestId: true, durationMs: '46.84', billedDurationMs: '47', memorySizeMB: '192', maxMemoryUsedMB: '72', status: 'success' },
     });
   });
 
@@ -16,10 +16,10 @@ describe('parsePlatformLine', () => {
     const line = 'REPORT RequestId: r1\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 90 MB\tInit Duration: 166.62 ms\tRestore Duration: 12.5 ms\tStatus: error\tError Type: Runtime.ExitError\n';
     expect(parsePlatformLine(line)).toMatchObject({
       kind: 'report',
-      report: { durationMs: 3000, initDurationMs: 166.62, restoreDurationMs: 12.5, status: 'error', errorType: 'Runtime.ExitError' },
+      report: { durationMs: '3000', initDurationMs: '166.62', restoreDurationMs: '12.5', status: 'error', errorType: 'Runtime.ExitError' },
     });
     const spaced = 'REPORT RequestId: r2\tDuration: 3001.1 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 90 MB\tInit Duration: 578.07 ms Status: timeout\n';
-    expect(parsePlatformLine(spaced)).toMatchObject({ kind: 'report', report: { status: 'timeout', initDurationMs: 578.07, durationMs: 3001.1 } });
+    expect(parsePlatformLine(spaced)).toMatchObject({ kind: 'report', report: { status: 'timeout', initDurationMs: '578.07', durationMs: '3001.1' } });
   });
 
   it('parses the classic timeout line and the JSON platform.report record', () => {
@@ -27,7 +27,7 @@ describe('parsePlatformLine', () => {
       kind: 'timeout', requestId: '8d2c1a5e-3b6c-4f1e-9a2b-0c1d2e3f4a5b', seconds: 3.07,
     });
     const json = JSON.stringify({ time: '2026-11-23T10:00:00.000Z', type: 'platform.report', record: { requestId: 'r3', metrics: { durationMs: 5.5, billedDurationMs: 6, memorySizeMB: 256, maxMemoryUsedMB: 80, initDurationMs: 200.1 }, status: 'timeout' } });
-    expect(parsePlatformLine(json)).toMatchObject({ kind: 'report', report: { requestId: 'r3', durationMs: 5.5, initDurationMs: 200.1, status: 'timeout' } });
+    expect(parsePlatformLine(json)).toMatchObject({ kind: 'report', report: { requestId: 'r3', plainRequestId: true, durationMs: '5.5', initDurationMs: '200.1', status: 'timeout' } });
   });
 
   it('reports REPORT lines it cannot read, and ignores everything else', () => {
@@ -72,19 +72,21 @@ describe('platformDocument is the plainly built document', () => {
       _aws: { Timestamp: Math.trunc(timestamp), CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[dimKey]], Metrics: units.map(([Name, Unit]) => ({ Name, Unit })) }] },
       [dimKey]: fn ?? logGroup, RequestId: r.requestId, Status: out ? 'timeout' : r.status,
       ...(r.errorType === undefined ? {} : { ErrorType: r.errorType }),
-      Invocations: 1, Duration: r.durationMs, BilledDuration: r.billedDurationMs, MemorySize: r.memorySizeMB, MaxMemoryUsed: r.maxMemoryUsedMB,
+      Invocations: 1, Duration: Number(r.durationMs), BilledDuration: Number(r.billedDurationMs), MemorySize: Number(r.memorySizeMB), MaxMemoryUsed: Number(r.maxMemoryUsedMB),
       ColdStart: r.initDurationMs !== undefined || r.restoreDurationMs !== undefined ? 1 : 0,
       Errors: r.status === 'error' || r.status === 'failure' ? 1 : 0, Timeouts: out ? 1 : 0,
-      ...(r.initDurationMs === undefined ? {} : { InitDuration: r.initDurationMs }),
-      ...(r.restoreDurationMs === undefined ? {} : { RestoreDuration: r.restoreDurationMs }),
+      ...(r.initDurationMs === undefined ? {} : { InitDuration: Number(r.initDurationMs) }),
+      ...(r.restoreDurationMs === undefined ? {} : { RestoreDuration: Number(r.restoreDurationMs) }),
     });
   };
-  const ms = fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e6, noNaN: true }));
+  const ms = fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e6, noNaN: true })).map(String);
   const text = fc.oneof(fc.string({ maxLength: 40 }), fc.uuid(), fc.string({ unit: 'binary', maxLength: 10 }));
   const report: fc.Arbitrary<PlatformReport> = fc.record({
-    requestId: text, durationMs: ms, billedDurationMs: ms, memorySizeMB: fc.nat(), maxMemoryUsedMB: fc.nat(),
+    requestId: text, plainRequestId: fc.boolean(), durationMs: ms, billedDurationMs: ms, memorySizeMB: fc.nat().map(String), maxMemoryUsedMB: fc.nat().map(String),
     initDurationMs: ms, restoreDurationMs: ms, status: fc.constantFrom('success', 'timeout', 'error', 'failure'), errorType: text,
-  }, { requiredKeys: ['requestId', 'durationMs', 'billedDurationMs', 'memorySizeMB', 'maxMemoryUsedMB', 'status'] });
+  }, { requiredKeys: ['requestId', 'plainRequestId', 'durationMs', 'billedDurationMs', 'memorySizeMB', 'maxMemoryUsedMB', 'status'] })
+    // A report says its id is plain only when it is (either way when it is: the writer has a path for each).
+    .map((r) => ({ ...r, plainRequestId: r.plainRequestId && /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(r.requestId) }));
 
   it('for any report, namespace and log group: the same text, and PlatformReportDocument writes its bytes', () => {
     fc.assert(fc.property(report, fc.boolean(), fc.oneof(fc.constant('EmfFanout/Lambda'), text), fc.oneof(fc.constant('/aws/lambda/orders'), fc.constant('/aws/lambda/'), text),
@@ -131,13 +133,17 @@ describe('parsePlatformLine: the one-pass reading of REPORT lines', () => {
     for (const l of lines) expect(parseReportOnePass(l)).toEqual(reference(l));
   });
 
-  it('reads a number of up to 15 digits, a dot anywhere, exactly as Number does; longer ones through Number', () => {
-    const token = fc.tuple(fc.stringMatching(/^\d{1,20}$/), fc.nat(20)).map(([d, at]) => (at > d.length ? d : `${d.slice(0, at)}.${d.slice(at)}`));
-    fc.assert(fc.property(token, (t) => {
+  it('keeps each number as the text String(Number(t)) prints; reads in one pass the numbers Lambda prints', () => {
+    const anyToken = fc.tuple(fc.stringMatching(/^\d{1,20}$/), fc.nat(20)).map(([d, at]) => (at > d.length ? d : `${d.slice(0, at)}.${d.slice(at)}`));
+    // Up to 13 digits, then none, one or two decimals, trailing zeros included: the one-pass reading's numbers.
+    const lambdaToken = fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 13n - 1n }), fc.constantFrom('', '.0', '.00', '.5', '.50', '.05', '.73', '.1', '.99'))
+      .map(([whole, fraction]) => `${whole}${fraction}`);
+    fc.assert(fc.property(fc.oneof(anyToken, lambdaToken), (t) => {
       const l = `REPORT RequestId: r\tDuration: ${t} ms\tBilled Duration: ${t} ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n`;
-      const got = parseReportOnePass(l);
-      expect(got).toMatchObject({ kind: 'report', report: { durationMs: Number(t), billedDurationMs: Number(t) } });
+      const got = parsePlatformLine(l);
       expect(got).toEqual(reference(l));
+      expect(got).toMatchObject({ kind: 'report', report: { durationMs: String(Number(t)), billedDurationMs: String(Number(t)) } });
+      expect(parseReportOnePass(l) !== undefined).toBe(/^(?:0|[1-9]\d{0,12})(?:\.\d\d?)?$/.test(t));
     }), { numRuns: 3000 });
   });
 
