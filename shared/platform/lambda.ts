@@ -162,8 +162,12 @@ const REPORT_PREFIX = 'REPORT RequestId: ';
 /** Every label that `parseTextReportAnyShape`'s regular expressions look for contains one of these. */
 const LABELS = ['Duration: ', 'Memory Size: ', 'Max Memory Used: ', 'Status: ', 'Error Type: '];
 
+/** The shortest of LABELS. */
+const SHORTEST_LABEL = Math.min(...LABELS.map((l) => l.length));
+
 function hasLabel(line: string, from: number): boolean {
-  if (line.indexOf(': ', from) < 0) return false;
+  // Most REPORT lines end in `\t\n` right after what the expression read.
+  if (line.length - from < SHORTEST_LABEL || line.indexOf(': ', from) < 0) return false;
   for (let k = 0; k < LABELS.length; k++) if (line.indexOf(LABELS[k]!, from) >= 0) return true;
   return false;
 }
