@@ -1,8 +1,8 @@
 /**
  * `npm run bench:instructions`: the forwarder's ratio to its lower bound in instructions executed per corpus run,
  * counted by valgrind (see cachegrind.ts), for the same corpus and configurations as `npm run bench`. Each side
- * runs in two processes (10 and 40 runs after the warm-up of count.ts), side by side on two cores; one
- * configuration takes two to three minutes. Needs valgrind.
+ * runs in two processes (10 and 40 runs after the warm-up of count.ts), side by side on two cores, with V8
+ * single-threaded; one configuration takes two to three minutes. Needs valgrind.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,8 @@ const linesFile = join(mkdtempSync(join(tmpdir(), 'emf-bench-')), 'lines.json');
 writeFileSync(linesFile, JSON.stringify(lines));
 
 async function instructionsPerRun(options: ForwarderOptions, side: 'forwarder' | 'lower-bound'): Promise<number> {
-  const args = (k: number) => ['--import', 'tsx', join(import.meta.dirname, 'count.ts'), linesFile, JSON.stringify(options), side, String(k)];
+  // V8 single-threaded: no concurrent compiler or collector threads, whose timing otherwise moves a count by about 1 %.
+  const args = (k: number) => ['--single-threaded', '--import', 'tsx', join(import.meta.dirname, 'count.ts'), linesFile, JSON.stringify(options), side, String(k)];
   const [fewer, more] = await Promise.all([countInstructions(args(FEWER)), countInstructions(args(MORE))]);
   return perRun(fewer, more, FEWER, MORE);
 }
