@@ -307,9 +307,8 @@ const RESTORE_DURATION = ',"RestoreDuration":';
 /**
  * A REPORT line's document as the forwarder packs it: it writes the bytes of `platformDocument` straight
  * into the record (constant parts as bytes, the timestamp as digits, the report's number texts and request id
- * character by character). Building the text as a string first,
- * for the encoder to flatten and encode, measured about 1.5 times the cost per REPORT line, and there is one
- * per invocation (README "Performance").
+ * character by character). Building the text as a string first, for the encoder to flatten and encode, measured
+ * about 1.5 times the cost per REPORT line, and there is one per invocation (README "Performance").
  */
 export class PlatformReportDocument implements DocumentText {
   readonly maxBytes: number;
