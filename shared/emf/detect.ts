@@ -8,9 +8,9 @@
  *   (what an old library that calls console.log writes under `AWS_LAMBDA_LOG_FORMAT=JSON`;
  *   CloudWatch itself does not extract those, we do so the metrics are not lost).
  *
- * Most lines are not EMF: they are rejected by one search for `"_aws` (`indexOfQuoted`) without any JSON parsing. The quote
- * matters: a JSON key is always quoted (inside an escaped JSON string too: `\"_aws\"` holds `"_aws`), while
- * `util.inspect` output such as `{ _awsRegion: 'x' }` is not JSON and stays a plain line.
+ * Most lines are not EMF: they are rejected by one search for `"_aws` (`indexOfQuoted`) without any JSON
+ * parsing. The quote matters: a JSON key is always quoted (inside an escaped JSON string too: `\"_aws\"` holds
+ * `"_aws`), while `util.inspect` output such as `{ _awsRegion: 'x' }` is not JSON and stays a plain line.
  */
 import { indexOfQuoted } from '../search.ts';
 import { validateEmf } from './validate.ts';

@@ -61,8 +61,7 @@ function putDigits(out: Buffer, o: number, n: number, digits: number): number {
 /** Writes a finite number as `JSON.stringify` does (`String(n)`): plain integers through `putDigits`, anything else through `String`. */
 export function putNumber(out: Buffer, o: number, n: number): number {
   const digits = plainIntegerDigits(n);
-  if (digits > 0) return putDigits(out, o, n, digits);
-  return o + out.write(String(n), o, 'latin1');
+  return digits > 0 ? putDigits(out, o, n, digits) : o + out.write(String(n), o, 'latin1');
 }
 
 /**

@@ -19,7 +19,7 @@ const linesFile = join(mkdtempSync(join(tmpdir(), 'emf-bench-')), 'lines.json');
 writeFileSync(linesFile, JSON.stringify(lines));
 
 async function instructionsPerRun(options: ForwarderOptions, side: 'forwarder' | 'lower-bound'): Promise<number> {
-  // V8 single-threaded: no concurrent compiler or collector threads, whose timing otherwise moves a count by about 1 %.
+  // V8 single-threaded: no concurrent compiler or collector threads, whose timing otherwise moved repeated counts by up to 2 %.
   const args = (k: number) => ['--single-threaded', '--import', 'tsx', join(import.meta.dirname, 'count.ts'), linesFile, JSON.stringify(options), side, String(k)];
   const [fewer, more] = await Promise.all([countInstructions(args(FEWER)), countInstructions(args(MORE))]);
   return perRun(fewer, more, FEWER, MORE);
