@@ -6,6 +6,7 @@
 import { gunzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
 import { decodeBase64Strict } from '../encoding/base64.ts';
+import { parsePayloadJson } from './payloadJson.ts';
 
 export interface LogEvent {
   id: string;
@@ -28,7 +29,8 @@ export interface SubscriptionEvent {
 }
 
 /**
- * base64 → gunzip (capped at `maxBytes`, so a decompression bomb is an error, never an out-of-memory) → JSON.
+ * base64 → gunzip (capped at `maxBytes`, so a decompression bomb is an error, never an out-of-memory) → JSON
+ * (`parsePayloadJson`: a large payload in pieces, never as one string).
  * Throws `DecodeError` whose reason is one of: `event_shape_invalid`, `payload_base64_invalid`,
  * `payload_gzip_invalid`, `payload_too_large`, `payload_json_invalid`, `payload_shape_invalid`.
  */
@@ -49,7 +51,7 @@ export function decodeSubscriptionEvent(event: unknown, maxBytes: number): Subsc
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(json.toString('utf8'));
+    parsed = parsePayloadJson(json);
   } catch (err) {
     throw new DecodeError(`awslogs.data does not hold JSON: ${(err as Error).message}`, 'payload_json_invalid', { cause: err });
   }
