@@ -59,9 +59,13 @@ function parseInPieces(json: Buffer, pieceBytes: number): Record<string, unknown
     const first = json[open]!;
     json[open] = OPEN;
     json[close] = CLOSE;
-    const run = tryParse(json.toString('utf8', open, close + 1));
-    json[open] = first;
-    if (close !== end) json[close] = COMMA;
+    let run: unknown;
+    try {
+      run = tryParse(json.toString('utf8', open, close + 1));
+    } finally {
+      json[open] = first;
+      if (close !== end) json[close] = COMMA;
+    }
     // (A run is never empty but as the whole array, `"logEvents":[]`: a cut comes after a `}` and before a `{`.)
     if (!Array.isArray(run)) return undefined;
     for (let i = 0; i < run.length; i++) events.push(run[i]);
