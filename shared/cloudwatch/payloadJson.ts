@@ -30,6 +30,7 @@ const EVENT_BOUNDARY = Buffer.from('},{"', 'latin1');
 const OPEN = 0x5b; // [
 const CLOSE = 0x5d; // ]
 const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d; // }
 
 /** `JSON.parse(json.toString('utf8'))`, read in pieces when it is laid out as a subscription payload. Leaves `json` as it was. */
 export function parsePayloadJson(json: Buffer, pieceBytes = PIECE_BYTES): unknown {
@@ -43,7 +44,7 @@ export function parsePayloadJson(json: Buffer, pieceBytes = PIECE_BYTES): unknow
 function parseInPieces(json: Buffer, pieceBytes: number): Record<string, unknown> | undefined {
   const n = json.length;
   const at = json.indexOf(LOG_EVENTS);
-  if (at < 0 || json[n - 2] !== CLOSE || json[n - 1] !== 0x7d /* } */) return undefined;
+  if (at < 0 || json[n - 2] !== CLOSE || json[n - 1] !== CLOSE_BRACE) return undefined;
   const head = tryParse(json.toString('utf8', 0, at) + '}');
   if (typeof head !== 'object' || head === null || Array.isArray(head) || Object.keys(head).length === 0) return undefined;
 

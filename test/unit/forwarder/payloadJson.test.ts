@@ -4,7 +4,7 @@
  * bytes as it found them.
  */
 import fc from 'fast-check';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { parsePayloadJson, PIECE_BYTES } from '../../../shared/cloudwatch/payloadJson.ts';
 import { getFixtureLines } from '../../fixtures/cache.ts';
 import { subscriptionPayload } from '../../fixtures/subscription.ts';
@@ -58,7 +58,6 @@ describe('parsePayloadJson', () => {
   beforeAll(async () => {
     lines = await getFixtureLines();
   });
-  afterEach(() => vi.restoreAllMocks());
 
   it('reads a payload of the real producers\' lines in pieces, with the value JSON.parse gives', () => {
     const json = bytesOf(payloadOf(lines.map((l) => l.message)));
