@@ -11,7 +11,7 @@ import { defaultSafetyMarginMs, loadConsumerConfig } from './config.ts';
 import { ChunkStream } from './batch.ts';
 import { callWithRetry, type CallWindow, type RetryPolicy, type RetryOutcome } from './retry.ts';
 import { dataDroppedOf, type ConsumerSummary } from './summary.ts';
-import type { Provider, SendContext } from './types.ts';
+import type { Provider, SendContext, SendResult } from './types.ts';
 
 export interface ConsumerHandlerOptions {
   /** Read at creation (cold start) for `CONSUMER_*` settings. @default process.env */
@@ -60,6 +60,7 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     const margin = marginOverride ?? defaultSafetyMarginMs(remaining);
     const end = Date.now() + remaining;
     const issues = { dropped: new Tally(), warnings: new Tally() };
+    const invocation = {};
 
     // 1. Records are decoded as providers read the chunks (so the batch holds about one record of decoded data).
     const stream = new ChunkStream(event.Records, maxBatch, issues, options.maxRecordBytes === undefined ? {} : { maxBytes: options.maxRecordBytes });
@@ -67,7 +68,7 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     // 2. Deliver in order. `confirmed`: data before it are delivered or dropped for good.
     //    Providers with `flush` only confirm at flush; `sent` is how far `send` got.
     const estimate = { ms: 0 };
-    const sendWindow = deadlineWindow(end - margin, margin);
+    const sendWindow = deadlineWindow(end - margin, margin, invocation);
     const stats = { calls: 0, retries: 0, delivered: 0, unconfirmedDelivered: 0 };
     let confirmed = 0;
     let sent = 0;
@@ -86,7 +87,7 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
           break;
         }
         if (r.status === 'success') stats.unconfirmedDelivered += chunk.length;
-        else issues.dropped.add(r.reason, `${provider.name} rejected ${chunk.length} data: ${r.error.message}`, chunk.length);
+        else stats.unconfirmedDelivered += chunk.length - countDropped(issues.dropped, r, chunk.length, `${provider.name} rejected`);
         sent += chunk.length;
         if (!provider.flush) {
           confirmed = sent;
@@ -100,9 +101,11 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     // Delivery stopped early: the rest is redelivered, but this invocation's summary still counts it.
     stream.drain();
 
-    // 3. Flush (buffered providers); half the margin is kept for it.
-    if (provider.flush) {
-      const flushWindow = deadlineWindow(end - margin / 2, margin / 2);
+    // 3. Flush (buffered providers); half the margin is kept for it. Not after a send gave up: the records
+    //    since the last confirmed point are all redelivered then, and flushing part of them could split a
+    //    record (a chunk may end inside one), whose redelivery would deliver that part twice.
+    if (provider.flush && gaveUp === undefined) {
+      const flushWindow = deadlineWindow(end - margin / 2, margin / 2, invocation);
       try {
         const outcome = await callWithRetry((ctx: SendContext) => provider.flush!(ctx), flushWindow, policy, logger, { ms: 0 }, 'flush');
         tally(outcome);
@@ -111,9 +114,7 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
           gaveUp = outcome;
         } else {
           if (r.status === 'success') stats.delivered += stats.unconfirmedDelivered;
-          else if (stats.unconfirmedDelivered > 0) {
-            issues.dropped.add(r.reason, `${provider.name} flush failed for ${stats.unconfirmedDelivered} data: ${r.error.message}`, stats.unconfirmedDelivered);
-          }
+          else stats.delivered += stats.unconfirmedDelivered - countDropped(issues.dropped, r, stats.unconfirmedDelivered, `${provider.name} flush failed for`);
           stats.unconfirmedDelivered = 0;
           confirmed = sent;
         }
@@ -158,8 +159,26 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
 }
 
 /** A deadline, its abort signal, and the grace after which an unresponsive provider is abandoned. */
-function deadlineWindow(deadline: number, margin: number): CallWindow & { dispose(): void } {
+function deadlineWindow(deadline: number, margin: number, invocation: object): CallWindow & { dispose(): void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('consumer deadline reached')), Math.max(0, deadline - Date.now()));
-  return { deadline, signal: controller.signal, graceMs: Math.max(0, margin / 4), dispose: () => clearTimeout(timer) };
+  return { deadline, signal: controller.signal, graceMs: Math.max(0, margin / 4), invocation, dispose: () => clearTimeout(timer) };
+}
+
+/**
+ * Counts what a `failure` lost: its `dropped` breakdown (at most `of` data in all), or all `of`
+ * data under its reason. Returns how many data were lost.
+ */
+function countDropped(tally: Tally, r: Extract<SendResult, { status: 'failure' }>, of: number, what: string): number {
+  if (r.dropped === undefined) {
+    if (of > 0) tally.add(r.reason, `${what} ${of} data: ${r.error.message}`, of);
+    return of;
+  }
+  let lost = 0;
+  for (const [reason, n] of Object.entries(r.dropped)) {
+    const take = Math.min(Math.max(0, Math.floor(n)), of - lost);
+    if (take > 0) tally.add(reason, `${what} ${take} of ${of} data: ${r.error.message}`, take);
+    lost += take;
+  }
+  return lost;
 }

@@ -38,6 +38,8 @@ export interface CallWindow {
   signal: AbortSignal;
   /** A provider that ignores `signal` is abandoned this long after the deadline (its result counts as retryable). */
   graceMs: number;
+  /** `SendContext.invocation`. */
+  invocation: object;
 }
 
 /** Thrown inside the p-retry loop so that p-retry retries; carries the provider's result. */
@@ -61,7 +63,7 @@ export async function callWithRetry(
   estimate: { ms: number },
   label: string,
 ): Promise<RetryOutcome> {
-  const ctx: SendContext = { deadline: window.deadline, signal: window.signal, logger };
+  const ctx: SendContext = { deadline: window.deadline, signal: window.signal, logger, invocation: window.invocation };
   if (Date.now() + estimate.ms > window.deadline) {
     return { result: { status: 'retryable', error: new Error(`no time left before the deadline to start ${label}`) }, attempts: 0, stoppedBy: 'deadline' };
   }

@@ -86,6 +86,12 @@ export interface MetricData {
 export interface SendContext {
   /** Epoch ms by which `send` must have returned (the handler keeps a safety margin before Lambda's deadline). */
   deadline: number;
+  /**
+   * One object per handler invocation, the same in every `send` and `flush` of it. A provider that
+   * buffers until `flush` keys its buffer by it: invocations of one process (as `npm start` runs
+   * shards) never mix, and an invocation that gave up leaves nothing behind once it is gone.
+   */
+  invocation: object;
   logger: Logger;
   /** Aborted when the deadline passes. */
   signal: AbortSignal;
@@ -101,7 +107,16 @@ export interface SendContext {
 export type SendResult =
   | { status: 'success' }
   | { status: 'retryable'; error: Error; retryAfterMs?: number }
-  | { status: 'failure'; error: Error; reason: string };
+  | {
+      status: 'failure';
+      error: Error;
+      reason: string;
+      /**
+       * How many data were lost, by reason, when not all of them were (for example one request of ten
+       * rejected, or data over a series limit). Absent: every datum of the call is lost under `reason`.
+       */
+      dropped?: Readonly<Record<string, number>>;
+    };
 
 export interface Provider {
   /** Short name used in logs and counters, e.g. `prometheus`. */

@@ -16,6 +16,8 @@ export interface PrometheusServer {
   remoteWriteUrl: string;
   /** Every raw sample of every series matching `selector` (a PromQL series selector) in the last `range`. */
   rawSeries(selector: string, range?: string): Promise<RawSeries[]>;
+  /** An instant PromQL query at `timeMs` (default now): each series' labels and value. */
+  instant(expr: string, timeMs?: number): Promise<{ labels: Record<string, string>; value: number }[]>;
   /** The full log output so far (for assertion messages). */
   logs(): string;
   /** Freezes the process (SIGSTOP): requests hang, as with an overloaded receiver. Returns the function that resumes it. */
@@ -150,6 +152,13 @@ async function startOnce(opts: StartPrometheusOptions): Promise<PrometheusServer
       return async () => {
         process.kill(-child.pid!, 'SIGCONT');
       };
+    },
+    async instant(expr, timeMs = Date.now()) {
+      const q = new URLSearchParams({ query: expr, time: String(timeMs / 1000) });
+      const res = await fetch(`${url}/api/v1/query?${q}`);
+      const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
+      if (body.status !== 'success' || body.data?.resultType !== 'vector') throw new Error(`query ${expr} failed: ${JSON.stringify(body)}`);
+      return body.data.result.map((r) => ({ labels: r.metric, value: parsePromFloat(r.value[1]) }));
     },
     async rawSeries(selector, range = '3h') {
       const q = new URLSearchParams({ query: `${selector}[${range}]`, time: String((Date.now() + 60_000) / 1000) });

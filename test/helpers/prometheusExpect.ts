@@ -67,14 +67,28 @@ export function expectedMetricName(namespace: string, name: string, unit: string
 function labelsText(dimensions: Record<string, string>): string {
   const pairs = new Map<string, string>();
   for (const [k, v] of Object.entries(dimensions)) {
-    if (v === '') continue;
     let n = snake(k);
     if (n === '') n = 'label';
     if (/^[0-9]/.test(n)) n = `_${n}`;
+    // Names are given before empty values are left out, so a collision with an empty value renames too.
     if (pairs.has(n)) throw new Error(`oracle: dimension keys collide on label "${n}"; not modelled`);
-    pairs.set(n, v);
+    pairs.set(n, v.toWellFormed()); // README: lone surrogates become U+FFFD
   }
-  return [...pairs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, v]) => `${n}="${v}"`).join(',');
+  return [...pairs].filter(([, v]) => v !== '').sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, v]) => `${n}="${v}"`).join(',');
+}
+
+/** Calls `fn` for every metric of every dimension set of an EMF document (CloudWatch's model). */
+function forEachMetric(emfText: string, logEventTimestamp: number, fn: (namespace: string, name: string, unit: string, dims: Record<string, string>, ts: number, raw: unknown) => void): void {
+  const doc = JSON.parse(emfText) as Record<string, unknown> & { _aws: { Timestamp?: unknown; CloudWatchMetrics: { Namespace: string; Dimensions?: string[][]; Metrics: { Name: string; Unit?: string }[] }[] } };
+  const ts = typeof doc._aws.Timestamp === 'number' ? doc._aws.Timestamp : logEventTimestamp;
+  for (const d of doc._aws.CloudWatchMetrics) {
+    const sets = d.Dimensions === undefined || d.Dimensions.length === 0 ? [[]] : d.Dimensions;
+    for (const set of sets) {
+      const valid = set.every((k) => typeof doc[k] === 'string' && doc[k] !== '');
+      const dims: Record<string, string> = valid ? Object.fromEntries(set.map((k) => [k, doc[k] as string])) : {};
+      for (const m of d.Metrics) fn(d.Namespace, m.Name, m.Unit ?? 'None', dims, ts, doc[m.Name]);
+    }
+  }
 }
 
 type Obs = { kind: 'value' | 'sum' | 'count' | 'min' | 'max'; value: number; additive: boolean };
@@ -114,16 +128,7 @@ export class Oracle {
 
   /** Every metric of an EMF document (per dimension set, CloudWatch's model). */
   addDocument(emfText: string, logEventTimestamp: number): void {
-    const doc = JSON.parse(emfText) as Record<string, unknown> & { _aws: { Timestamp?: unknown; CloudWatchMetrics: { Namespace: string; Dimensions?: string[][]; Metrics: { Name: string; Unit?: string }[] }[] } };
-    const ts = typeof doc._aws.Timestamp === 'number' ? doc._aws.Timestamp : logEventTimestamp;
-    for (const d of doc._aws.CloudWatchMetrics) {
-      const sets = d.Dimensions === undefined || d.Dimensions.length === 0 ? [[]] : d.Dimensions;
-      for (const set of sets) {
-        const valid = set.every((k) => typeof doc[k] === 'string' && doc[k] !== '');
-        const dims: Record<string, string> = valid ? Object.fromEntries(set.map((k) => [k, doc[k] as string])) : {};
-        for (const m of d.Metrics) this.add(d.Namespace, m.Name, m.Unit ?? 'None', dims, ts, doc[m.Name]);
-      }
-    }
+    forEachMetric(emfText, logEventTimestamp, (ns, name, unit, dims, ts, raw) => this.add(ns, name, unit, dims, ts, raw));
   }
 
   /** A datum as the contract kit describes it (its value already expanded). */
@@ -166,4 +171,120 @@ export function missingSamples(oracle: Oracle, held: readonly RawSeries[]): stri
     }
   }
   return missing;
+}
+
+/** The cumulative mode's default buckets (seconds), as the README lists them. */
+export const README_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900];
+
+/**
+ * The oracle of `PROM_RW_MODE=cumulative` with default types (README "Types"): what the latest
+ * sample of every series must be, summed over writers, computed from the documents alone.
+ * - unit Count → `<name>_total`, the sum of every observed value (a statistic set: its Sum);
+ * - time units → `<name>_seconds_bucket{le}`, `_sum`, `_count` (a statistic set: Values with
+ *   Counts, else Min, Max and the rest at the mean, in the buckets; Sum and the sample count as they are);
+ * - any other unit → `<name>`: the observation with the latest timestamp (an array's last member, a set's Max).
+ */
+export class CumulativeOracle {
+  /** `name{labels}` → expected value. */
+  readonly values = new Map<string, number>();
+  /** Data the README says are dropped, by reason: negative counter increments, a second type for one name. */
+  readonly dropped: Record<string, number> = {};
+  private readonly gaugeTs = new Map<string, number>();
+  private readonly typeOf = new Map<string, string>();
+  constructor(private readonly prefix = '', private readonly buckets: readonly number[] = README_BUCKETS) {}
+
+  add(namespace: string, name: string, unit: string, dimensions: Record<string, string>, timestamp: number, raw: unknown): void {
+    const [, factor] = SUFFIX_AND_FACTOR[unit] ?? ['', (v: number) => v];
+    const base = expectedMetricName(namespace, name, unit, this.prefix);
+    for (const k of Object.keys(dimensions)) {
+      if (['le', 'emf_fanout_writer'].includes(snake(k))) throw new Error(`oracle: dimension "${k}" takes a reserved label name; not modelled`);
+    }
+    const labels = labelsText(dimensions);
+    const key = (n: string, le?: string) => `${n}{${le === undefined ? labels : labelsText({ ...dimensions, le })}}`;
+    const addTo = (k: string, v: number) => this.values.set(k, (this.values.get(k) ?? 0) + v);
+    const set = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { Sum: number; Min: number; Max: number; Count: number; Values?: number[]; Counts?: number[] }) : undefined;
+    const list = typeof raw === 'number' ? [raw] : Array.isArray(raw) ? (raw as number[]) : [];
+    const drop = (reason: string) => void (this.dropped[reason] = (this.dropped[reason] ?? 0) + 1);
+    const type = unit === 'Count' ? 'counter' : unit === 'Seconds' || unit === 'Milliseconds' || unit === 'Microseconds' ? 'histogram' : 'gauge';
+    const identity = key(base);
+    if ((this.typeOf.get(identity) ?? type) !== type) return drop('prometheus_type_conflict');
+    this.typeOf.set(identity, type);
+    if (unit === 'Count') {
+      const inc = set ? factor(set.Sum) : list.reduce((a, b) => a + factor(b), 0);
+      if (inc < 0) return drop('prometheus_counter_negative');
+      addTo(key(base.endsWith('_total') ? base : `${base}_total`), inc);
+    } else if (unit === 'Seconds' || unit === 'Milliseconds' || unit === 'Microseconds') {
+      const weighted: [number, number][] = [];
+      if (set) {
+        const count = Array.isArray(set.Counts) ? set.Counts.reduce((a, b) => a + b, 0) : set.Count;
+        addTo(key(`${base}_sum`), factor(set.Sum));
+        addTo(key(`${base}_count`), count);
+        if (Array.isArray(set.Values) && Array.isArray(set.Counts)) set.Values.forEach((v, i) => weighted.push([factor(v), set.Counts![i]!]));
+        else if (count === 1) weighted.push([factor(set.Sum), 1]);
+        else if (count >= 2) {
+          weighted.push([factor(set.Min), 1], [factor(set.Max), 1]);
+          if (count > 2) weighted.push([factor((set.Sum - set.Min - set.Max) / (count - 2)), count - 2]);
+        }
+      } else {
+        for (const v of list) weighted.push([factor(v), 1]);
+        addTo(key(`${base}_sum`), list.reduce((a, b) => a + factor(b), 0));
+        addTo(key(`${base}_count`), list.length);
+      }
+      for (const b of [...this.buckets, Number.POSITIVE_INFINITY]) {
+        const le = b === Number.POSITIVE_INFINITY ? '+Inf' : String(b);
+        addTo(key(`${base}_bucket`, le), weighted.filter(([v]) => v <= b).reduce((a, [, w]) => a + w, 0));
+      }
+    } else {
+      const k = key(base);
+      const v = set ? factor(set.Max) : factor(list[list.length - 1]!);
+      if (timestamp >= (this.gaugeTs.get(k) ?? Number.NEGATIVE_INFINITY)) {
+        this.values.set(k, v);
+        this.gaugeTs.set(k, timestamp);
+      }
+    }
+  }
+
+  /** Every metric of an EMF document (per dimension set, CloudWatch's model). */
+  addDocument(emfText: string, logEventTimestamp: number): void {
+    forEachMetric(emfText, logEventTimestamp, (ns, name, unit, dims, ts, raw) => this.add(ns, name, unit, dims, ts, raw));
+  }
+
+  /** A datum as the contract kit describes it. */
+  addDatum(d: MetricDatum): void {
+    const v = d.value;
+    const raw = isStatisticSet(v) ? { Sum: v.sum, Min: v.min, Max: v.max, Count: v.count, ...(v.values ? { Values: v.values, Counts: v.counts } : {}) } : v;
+    this.add(d.namespace, d.name, d.unit, { ...d.dimensions }, d.timestamp, raw);
+  }
+
+  /** `name{labels}=value` for every expected series. */
+  keys(): string[] {
+    return [...this.values].map(([k, v]) => `${k}=${v}`);
+  }
+}
+
+/**
+ * What Prometheus holds now, as the cumulative oracle's keys: the latest sample of each series,
+ * summed over the values of `writerLabel` (each writer holds its own part).
+ */
+export function latestByWriterlessSeries(held: readonly RawSeries[], writerLabel = 'emf_fanout_writer'): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of held) {
+    const last = s.samples.at(-1);
+    if (last === undefined) continue;
+    const labels = Object.fromEntries(Object.entries(s.labels).filter(([n]) => n !== writerLabel));
+    const k = seriesKeyOf(labels);
+    out.set(k, (out.get(k) ?? 0) + last[1]);
+  }
+  return out;
+}
+
+/** The oracle's series that Prometheus does not hold with the expected value, as `series=v (got …)` lines. */
+export function cumulativeMismatches(oracle: CumulativeOracle, held: readonly RawSeries[]): string[] {
+  const got = latestByWriterlessSeries(held);
+  const wrong: string[] = [];
+  for (const [k, v] of oracle.values) {
+    const g = got.get(k);
+    if (g === undefined || Math.abs(g - v) > 1e-9 * Math.max(1, Math.abs(v))) wrong.push(`${k}=${v} (got ${g})`);
+  }
+  return wrong;
 }

@@ -19,8 +19,8 @@ export interface ReceivedRequest {
   answeredAt?: number;
 }
 
-/** `delayMs`: answer that much later (a slow receiver). */
-export type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
+/** `delayMs`: answer that much later (a slow receiver). `forward`: pass the request to `forwardTo` and relay its answer. */
+export type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'forward';
 
 export interface ScriptedReceiver {
   url: string;
@@ -30,7 +30,8 @@ export interface ScriptedReceiver {
   close(): Promise<void>;
 }
 
-export async function startScriptedReceiver(): Promise<ScriptedReceiver> {
+/** `forwardTo`: a real receiver's remote-write URL that `forward` answers relay to (a faulty proxy in front of it). */
+export async function startScriptedReceiver(opts: { forwardTo?: string } = {}): Promise<ScriptedReceiver> {
   const requests: ReceivedRequest[] = [];
   const receiver: ScriptedReceiver = {
     url: '',
@@ -53,6 +54,22 @@ export async function startScriptedReceiver(): Promise<ScriptedReceiver> {
       requests.push(r);
       const a = receiver.answer(r, requests.length - 1);
       if (a === 'hang') return;
+      if (a === 'forward') {
+        if (opts.forwardTo === undefined) throw new Error('forward answer without forwardTo');
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
+        fetch(opts.forwardTo, { method: 'POST', headers, body: body })
+          .then(async (up) => {
+            const text = await up.text();
+            r.answeredAt = Date.now();
+            res.writeHead(up.status);
+            res.end(text);
+          })
+          .catch((err: unknown) => {
+            res.writeHead(502);
+            res.end(String(err));
+          });
+        return;
+      }
       const reply = () => {
         r.answeredAt = Date.now();
         res.writeHead(a.status, a.headers ?? {});

@@ -1,17 +1,23 @@
 /**
- * The Prometheus remote-write provider: translates a chunk of data into WriteRequests
- * (`translate.ts`), encodes them (`writeRequest.ts`) and POSTs them with bounded concurrency.
+ * The Prometheus remote-write provider, in one of two modes (README "Prometheus remote write"):
  *
- * Each `send` attempts every request of the chunk that is not yet settled, once. When the handler
- * retries a `retryable` chunk (same array), requests that were already accepted or rejected are
- * not sent again: re-sending accepted samples would be out of order for a receiver without an
- * out-of-order window, and rejected ones would only be rejected again.
+ * - `cumulative` (default): `send` adds a chunk's observations to this invocation's pending deltas
+ *   (`cumulative.ts`), and `flush` writes this container's cumulative series, applying the deltas
+ *   only once the requests carrying them are accepted. A retried flush plans again what is not
+ *   settled; a flush given up leaves nothing in the state.
+ * - `samples`: each `send` translates its chunk into one sample per observation (`translate.ts`)
+ *   and POSTs the requests. When the handler retries a `retryable` chunk (same array), requests
+ *   that were already accepted or rejected are not sent again: re-sending accepted samples would
+ *   be out of order for a receiver without an out-of-order window, and rejected ones would only be
+ *   rejected again.
  */
 import type { MetricData, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
 import { createSecretResolver, type SecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import { createRequestAuth, type AuthDeps } from './auth.ts';
 import type { PrometheusConfig } from './config.ts';
 import { createRemoteWriteClient, PROMETHEUS_REASONS } from './remoteWriteClient.ts';
+import { CumulativeState, newPending, type Pending, type RequestOutcome } from './cumulative.ts';
+import type { PlannedWriteRequest } from './splitRequests.ts';
 import { createTranslator, type TranslateResult } from './translate.ts';
 import { encodeWriteRequest } from './writeRequest.ts';
 
@@ -55,25 +61,7 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });
   const translator = createTranslator(config.translate);
-  const chunks = new WeakMap<MetricData, ChunkState>();
-
-  const stateOf = (data: MetricData, ctx: SendContext): ChunkState => {
-    let s = chunks.get(data);
-    if (s === undefined) {
-      const plan = translator.translate(data);
-      s = { plan, settled: new Array(plan.requests.length).fill(undefined), bodies: new Array(plan.requests.length).fill(undefined) };
-      chunks.set(data, s);
-      const { requests, series, samples, merged, skipped } = plan;
-      ctx.logger.debug('prometheus translate', { data: data.length, requests: requests.length, series, samples, merged, skipped });
-      const lost = Object.entries(skipped).filter(([reason]) => reason !== 'union_duplicate_set');
-      if (lost.length > 0) ctx.logger.warn('prometheus: data without samples were skipped', { skipped: Object.fromEntries(lost) });
-    }
-    return s;
-  };
-
-  const sendOne = async (s: ChunkState, i: number, ctx: SendContext, authRefreshed: { done: boolean }): Promise<SendResult> => {
-    const planned = s.plan.requests[i]!;
-    const body = (s.bodies[i] ??= encodeWriteRequest(planned.request));
+  const sendOne = async (planned: PlannedWriteRequest, body: Uint8Array, ctx: SendContext, authRefreshed: { done: boolean }): Promise<SendResult> => {
     let r = await client.post(body, ctx.signal);
     if (r.status === 'failure' && r.reason === PROMETHEUS_REASONS.unauthorized && auth.refreshable) {
       // The secret may have been rotated since this container cached it: fetch it again (once per send)
@@ -85,9 +73,7 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
       }
       r = await client.post(body, ctx.signal);
     }
-    if (r.status === 'success') s.bodies[i] = undefined;
     if (r.status === 'failure') {
-      s.bodies[i] = undefined;
       ctx.logger.warn('prometheus: receiver rejected a request; its samples are dropped', {
         reason: r.reason,
         error: r.error.message,
@@ -98,45 +84,134 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
     return r;
   };
 
-  return {
-    name: 'prometheus',
-    maxBatchSize: config.batchSize,
-    async send(data, ctx) {
-      let s: ChunkState;
-      try {
-        s = stateOf(data, ctx);
-      } catch (err) {
-        // Translation is pure and should not throw; if it does, it is a bug, and retrying will not help.
-        const error = err instanceof Error ? err : new Error(String(err));
-        ctx.logger.error('prometheus: translation failed', { error });
-        return { status: 'failure', error, reason: 'prometheus_translate_error' };
-      }
-      const pending: SendResult[] = [];
-      const authRefreshed = { done: false };
-      // Chains: a request continuing a series split off the previous one goes after it, in order.
-      const chains: number[][] = [];
-      s.plan.requests.forEach((r, i) => {
-        if (r.continuesPrevious && chains.length > 0) chains[chains.length - 1]!.push(i);
-        else chains.push([i]);
-      });
-      await runBounded(chains, config.concurrency, async (chain) => {
-        for (const i of chain) {
-          if (s.settled[i] !== undefined) continue;
-          if (ctx.signal.aborted) {
-            pending.push({ status: 'retryable', error: new Error('deadline reached before the request was sent') });
-            return;
-          }
-          const r = await sendOne(s, i, ctx, authRefreshed);
-          if (r.status === 'retryable') {
-            pending.push(r);
-            return; // later parts of a split series must not overtake this one
-          }
-          s.settled[i] = r;
+  /**
+   * Sends the requests not settled yet (`settled[i]` undefined), at most `concurrency` at a time; a
+   * request continuing a series split off the previous one goes after it. Fills `settled` with the
+   * definite answers and returns the retryable ones.
+   */
+  const sendRequests = async (
+    requests: readonly PlannedWriteRequest[],
+    settled: (Settled | undefined)[],
+    bodyOf: (i: number) => Uint8Array,
+    ctx: SendContext,
+  ): Promise<Extract<SendResult, { status: 'retryable' }>[]> => {
+    const pending: Extract<SendResult, { status: 'retryable' }>[] = [];
+    const authRefreshed = { done: false };
+    const chains: number[][] = [];
+    requests.forEach((r, i) => {
+      if (r.continuesPrevious && chains.length > 0) chains[chains.length - 1]!.push(i);
+      else chains.push([i]);
+    });
+    await runBounded(chains, config.concurrency, async (chain) => {
+      for (const i of chain) {
+        if (settled[i] !== undefined) continue;
+        if (ctx.signal.aborted) {
+          pending.push({ status: 'retryable', error: new Error('deadline reached before the request was sent') });
+          return;
         }
-      });
-      return outcome(s, pending);
-    },
+        const r = await sendOne(requests[i]!, bodyOf(i), ctx, authRefreshed);
+        if (r.status === 'retryable') {
+          pending.push(r);
+          return; // later parts of a split series must not overtake this one
+        }
+        settled[i] = r;
+      }
+    });
+    return pending;
   };
+
+  return config.translate.mode === 'cumulative' ? cumulativeProvider() : samplesProvider();
+
+  function samplesProvider(): Provider {
+    const chunks = new WeakMap<MetricData, ChunkState>();
+    const stateOf = (data: MetricData, ctx: SendContext): ChunkState => {
+      let s = chunks.get(data);
+      if (s === undefined) {
+        const plan = translator.translate(data);
+        s = { plan, settled: new Array(plan.requests.length).fill(undefined), bodies: new Array(plan.requests.length).fill(undefined) };
+        chunks.set(data, s);
+        const { requests, series, samples, merged, skipped } = plan;
+        ctx.logger.debug('prometheus translate', { data: data.length, requests: requests.length, series, samples, merged, skipped });
+        const lost = Object.entries(skipped).filter(([reason]) => reason !== 'union_duplicate_set');
+        if (lost.length > 0) ctx.logger.warn('prometheus: data without samples were skipped', { skipped: Object.fromEntries(lost) });
+      }
+      return s;
+    };
+    return {
+      name: 'prometheus',
+      maxBatchSize: config.batchSize,
+      async send(data, ctx) {
+        let s: ChunkState;
+        try {
+          s = stateOf(data, ctx);
+        } catch (err) {
+          // Translation is pure and should not throw; if it does, it is a bug, and retrying will not help.
+          const error = err instanceof Error ? err : new Error(String(err));
+          ctx.logger.error('prometheus: translation failed', { error });
+          return { status: 'failure', error, reason: 'prometheus_translate_error' };
+        }
+        const bodyOf = (i: number) => (s.bodies[i] ??= encodeWriteRequest(s.plan.requests[i]!.request));
+        const pending = await sendRequests(s.plan.requests, s.settled, bodyOf, ctx);
+        s.settled.forEach((x, i) => {
+          if (x !== undefined) s.bodies[i] = undefined;
+        });
+        return outcome(s, pending);
+      },
+    };
+  }
+
+  function cumulativeProvider(): Provider & { readonly state: CumulativeState } {
+    const state = new CumulativeState(translator, config.translate.cumulative);
+    const pendings = new WeakMap<object, Pending>();
+    const pendingOf = (ctx: SendContext): Pending => {
+      let p = pendings.get(ctx.invocation);
+      if (p === undefined) {
+        p = newPending();
+        pendings.set(ctx.invocation, p);
+      }
+      return p;
+    };
+    return {
+      name: 'prometheus',
+      maxBatchSize: config.batchSize,
+      state,
+      async send(data, ctx) {
+        try {
+          state.accumulate(pendingOf(ctx), data);
+          return { status: 'success' };
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          ctx.logger.error('prometheus: accumulating failed', { error });
+          return { status: 'failure', error, reason: 'prometheus_translate_error' };
+        }
+      },
+      flush: (ctx) => state.exclusive(async (): Promise<SendResult> => {
+        const pending = pendingOf(ctx);
+        const plan = state.plan(pending, config.translate);
+        const settled: (Settled | undefined)[] = new Array(plan.requests.length).fill(undefined);
+        const retryable = await sendRequests(plan.requests, settled, (i) => encodeWriteRequest(plan.requests[i]!.request), ctx);
+        const outcomes = settled.map((x): RequestOutcome | undefined => (x === undefined ? undefined : x.status === 'success' ? 'accepted' : { rejected: x.reason }));
+        const { unsettled } = state.settle(pending, plan, outcomes);
+        ctx.logger.debug('prometheus flush', {
+          writer: state.writerId, requests: plan.requests.length, samples: plan.samples, held: plan.held.length, unsettled, series: state.seriesCount,
+        });
+        if (unsettled > 0) {
+          const first = retryable[0] ?? { error: new Error('not every series was written') };
+          const error = new Error(`${unsettled} series of this invocation not written: ${first.error.message}`, { cause: first.error });
+          const after = retryable.reduce<number | undefined>((m, r) => (r.retryAfterMs === undefined ? m : Math.max(m ?? 0, r.retryAfterMs)), undefined);
+          return after === undefined ? { status: 'retryable', error } : { status: 'retryable', error, retryAfterMs: after };
+        }
+        const skipped = Object.entries(pending.skipped).filter(([reason]) => reason !== 'union_duplicate_set');
+        if (skipped.length > 0) ctx.logger.warn('prometheus: data without samples were skipped', { skipped: Object.fromEntries(skipped) });
+        const dropped = state.commit(pending);
+        pendings.delete(ctx.invocation);
+        const reasons = Object.keys(dropped);
+        if (reasons.length === 0) return { status: 'success' };
+        const total = Object.values(dropped).reduce((a, b) => a + b, 0);
+        return { status: 'failure', reason: reasons[0]!, dropped, error: new Error(`${total} data dropped: ${reasons.map((r) => `${r} ${dropped[r]}`).join(', ')}`) };
+      }),
+    };
+  }
 }
 
 function outcome(s: ChunkState, pending: SendResult[]): SendResult {

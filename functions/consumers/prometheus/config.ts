@@ -3,6 +3,7 @@
  * validated at cold start: a bad value fails the deployment's first invocation with an error
  * naming the variable, instead of dropping data later.
  */
+import { parseTypeOverrides, type TypeOverride } from '../../../shared/consumer/metricKind.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { optionalBool, optionalEnum, optionalInt, optionalList, optionalString, requireHttpUrl, requireString, type Env } from '../../../shared/config/env.ts';
 import { parseSecretRef, type SecretRef } from '../../../shared/secrets/secretRef.ts';
@@ -18,6 +19,37 @@ export type NameCase = (typeof NAME_CASES)[number];
 export const MERGE_RULES = ['auto', 'last', 'sum', 'min', 'max', 'mean'] as const;
 /** How several observations of one series at one millisecond become one sample. `auto`: `sum` for unit Count, `last` otherwise. */
 export type MergeRule = (typeof MERGE_RULES)[number];
+
+export const MODES = ['cumulative', 'samples'] as const;
+/**
+ * `cumulative` (default): each consumer container keeps cumulative counters, histograms, summaries and gauges
+ * for the series it has seen and writes them under its own writer label, stamped with its own clock.
+ * `samples`: one sample per observation at the EMF timestamp (needs an out-of-order window; concurrent writers of
+ * one series collide).
+ */
+export type Mode = (typeof MODES)[number];
+
+export const PROM_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
+/** What an EMF metric becomes in `cumulative` mode (`shared/consumer/metricKind.ts` picks one by unit, overrides by name). */
+export type PromType = (typeof PROM_TYPES)[number];
+
+/** Upper bounds (seconds) of the default histogram buckets: Lambda durations from 1 ms to its 15-minute limit. */
+export const DEFAULT_BUCKETS: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900]);
+
+/** The `cumulative` mode's own settings. */
+export interface CumulativeOptions {
+  /** Label that keeps the series of one consumer container apart from the others'. */
+  writerLabel: string;
+  typeOverrides: readonly TypeOverride<PromType>[];
+  /** Histogram upper bounds, ascending, finite (`+Inf` is always added). */
+  buckets: readonly number[];
+  /** A series not updated for this long is written again (its unchanged value) at the next flush. */
+  heartbeatMs: number;
+  /** A series not updated for this long is forgotten (it restarts from zero if it comes back). */
+  idleExpiryMs: number;
+  /** Series (EMF metric × label set) one container keeps; data of further series are dropped and counted. */
+  maxSeries: number;
+}
 
 export const SOURCE_LABELS = ['namespace', 'account', 'region', 'log_group', 'log_stream'] as const;
 /** Labels describing where a datum came from; opt-in (none by default, so series match CloudWatch's identity). */
@@ -45,6 +77,8 @@ export interface TranslateOptions {
   unitBase: 1024 | 1000;
   maxSamplesPerRequest: number;
   maxRequestBytes: number;
+  mode: Mode;
+  cumulative: CumulativeOptions;
 }
 
 /** Retries (backoff, `Retry-After`, deadline) are the consumer handler's (`CONSUMER_*` variables). */
@@ -83,6 +117,15 @@ export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = Object.freeze({
   unitBase: 1024,
   maxSamplesPerRequest: 2000,
   maxRequestBytes: 1_048_576,
+  mode: 'cumulative',
+  cumulative: Object.freeze({
+    writerLabel: 'emf_fanout_writer',
+    typeOverrides: [],
+    buckets: DEFAULT_BUCKETS,
+    heartbeatMs: 60_000,
+    idleExpiryMs: 15 * 60_000,
+    maxSeries: 100_000,
+  }),
 });
 
 export function loadPrometheusConfig(env: Env): PrometheusConfig {
@@ -114,6 +157,8 @@ export function loadPrometheusConfig(env: Env): PrometheusConfig {
     unitBase: unitBase === '1000' ? 1000 : 1024,
     maxSamplesPerRequest: optionalInt(env, 'PROM_RW_MAX_SAMPLES_PER_REQUEST', 2000, { min: 1, max: 1_000_000 }),
     maxRequestBytes: optionalInt(env, 'PROM_RW_MAX_REQUEST_BYTES', 1_048_576, { min: 4096, max: 64 * 1_048_576 }),
+    mode: optionalEnum(env, 'PROM_RW_MODE', MODES, 'cumulative'),
+    cumulative: loadCumulative(env),
   });
 
   const headersRefText = optionalString(env, 'PROM_RW_HEADERS_REF');
@@ -128,6 +173,50 @@ export function loadPrometheusConfig(env: Env): PrometheusConfig {
     ...(headersRefText === undefined ? {} : { headersRef: parseSecretRef(headersRefText, 'PROM_RW_HEADERS_REF') }),
   };
   return Object.freeze(config);
+}
+
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function loadCumulative(env: Env): CumulativeOptions {
+  const writerLabel = optionalString(env, 'PROM_RW_WRITER_LABEL', 'emf_fanout_writer');
+  if (!LABEL_NAME_RE.test(writerLabel) || writerLabel.startsWith('__') || writerLabel === 'le') {
+    throw new ConfigError('PROM_RW_WRITER_LABEL', `must be a label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__", not "le"), got "${writerLabel}"`);
+  }
+  let typeOverrides: TypeOverride<PromType>[];
+  try {
+    typeOverrides = parseTypeOverrides(optionalList(env, 'PROM_RW_TYPE_OVERRIDES'), PROM_TYPES);
+  } catch (err) {
+    throw new ConfigError('PROM_RW_TYPE_OVERRIDES', (err as Error).message);
+  }
+  const heartbeatSeconds = optionalInt(env, 'PROM_RW_HEARTBEAT_SECONDS', 60, { min: 1, max: 86_400 });
+  // At least Lambda's longest invocation: a series is never forgotten while an invocation holds observations for it.
+  const idleExpirySeconds = optionalInt(env, 'PROM_RW_IDLE_EXPIRY_SECONDS', 900, { min: 900, max: 7 * 86_400 });
+  if (idleExpirySeconds < heartbeatSeconds) {
+    throw new ConfigError('PROM_RW_IDLE_EXPIRY_SECONDS', `must be at least PROM_RW_HEARTBEAT_SECONDS (${heartbeatSeconds}), got ${idleExpirySeconds}`);
+  }
+  return Object.freeze({
+    writerLabel,
+    typeOverrides: Object.freeze(typeOverrides),
+    buckets: Object.freeze(parseBuckets(env)),
+    heartbeatMs: heartbeatSeconds * 1000,
+    idleExpiryMs: idleExpirySeconds * 1000,
+    maxSeries: optionalInt(env, 'PROM_RW_MAX_SERIES', 100_000, { min: 1, max: 10_000_000 }),
+  });
+}
+
+/** `PROM_RW_HISTOGRAM_BUCKETS`: comma-separated finite upper bounds, strictly ascending, at most 100 (`+Inf` is implied). */
+function parseBuckets(env: Env): number[] {
+  const entries = optionalList(env, 'PROM_RW_HISTOGRAM_BUCKETS');
+  if (entries.length === 0) return [...DEFAULT_BUCKETS];
+  if (entries.length > 100) throw new ConfigError('PROM_RW_HISTOGRAM_BUCKETS', `must have at most 100 bounds, got ${entries.length}`);
+  const out: number[] = [];
+  for (const e of entries) {
+    const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(e) ? Number(e) : Number.NaN;
+    if (!Number.isFinite(n)) throw new ConfigError('PROM_RW_HISTOGRAM_BUCKETS', `entries must be finite numbers (+Inf is implied), got "${e}"`);
+    if (out.length > 0 && n <= out[out.length - 1]!) throw new ConfigError('PROM_RW_HISTOGRAM_BUCKETS', `must be strictly ascending, got "${e}" after ${out[out.length - 1]}`);
+    out.push(n);
+  }
+  return out;
 }
 
 function loadAuth(env: Env): AuthConfig {

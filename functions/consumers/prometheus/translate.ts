@@ -13,7 +13,8 @@
 import { PairTree } from '../../../shared/consumer/pairTree.ts';
 import { isStatisticSet, type DatumSource, type MetricData, type MetricDatum } from '../../../shared/consumer/types.ts';
 import type { EmfUnit } from '../../../shared/emf/constants.ts';
-import { DEFAULT_TRANSLATE_OPTIONS, type SourceLabel, type TranslateOptions } from './config.ts';
+import { resolveType } from '../../../shared/consumer/metricKind.ts';
+import { DEFAULT_TRANSLATE_OPTIONS, type PromType, type SourceLabel, type TranslateOptions } from './config.ts';
 import { assignLabelNames, compareStrings, convertValue, metricName, unitMapping, type UnitMapping } from './naming.ts';
 import { finishSamples, type Rule, type SeriesAcc } from './samples.ts';
 import { labelsBytes, splitRequests, type PlannedWriteRequest } from './splitRequests.ts';
@@ -34,19 +35,25 @@ export interface TranslateResult {
 
 type Kind = 'value' | 'sum' | 'count' | 'min' | 'max';
 
-interface Family {
+/** An EMF metric's Prometheus names and conversions (one per namespace, name and unit). */
+export interface Family {
   unit: EmfUnit;
+  /** `[prefix_][namespace_]metric[_unit]`. */
+  base: string;
   names: Record<Kind, string>;
   mapping: UnitMapping;
   valueRule: Rule;
+  /** What the metric becomes in cumulative mode (unit class, then `PROM_RW_TYPE_OVERRIDES`). */
+  type: PromType;
 }
 
-interface LabelContext {
+/** A label set: which keys become which labels, their values, and what the caller keeps for it. */
+export interface LabelContext<T> {
   plan: LabelPlanEntry[];
   values: string[];
   labelKey: string;
-  /** The series of this label set, by metric name (shared by every context with the same `labelKey`). */
-  series: Map<string, SeriesAcc>;
+  /** What the caller keeps for this label set, by metric name (shared by every context with the same `labelKey`). */
+  series: Map<string, T>;
   /** What the context was built from (see `sameInputs`). */
   dims: Readonly<Record<string, string>>;
   dimCount: number;
@@ -55,7 +62,7 @@ interface LabelContext {
   namespace: string;
 }
 
-interface LabelPlanEntry {
+export interface LabelPlanEntry {
   name: string;
   from: 'dim' | 'prop' | 'src';
   key: string;
@@ -67,7 +74,11 @@ const CACHE_LIMIT = 50_000;
 export interface Translator {
   readonly options: TranslateOptions;
   translate(data: MetricData): TranslateResult;
+  forEachLabelled<T>(data: MetricData, byLabelKey: Map<string, Map<string, T>>, skipped: Record<string, number>, fn: (d: MetricDatum, f: Family, ctx: LabelContext<T>) => void): void;
 }
+
+/** The cumulative type of each unit class (README "Types"). */
+const PROM_DEFAULT_TYPES = { count: 'counter', time: 'histogram', value: 'gauge' } as const;
 
 /**
  * @example
@@ -82,7 +93,8 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
   let lastNs: string | undefined;
   let lastByName: Map<string, Family> | undefined;
   const labelPlans = new Map<string, LabelPlanEntry[]>();
-  const reserved = new Set<string>(['__name__', ...options.sourceLabels]);
+  // Cumulative series carry the writer label, and histogram buckets `le`: a dimension never takes those names.
+  const reserved = new Set<string>(['__name__', ...options.sourceLabels, ...(options.mode === 'cumulative' ? [options.cumulative.writerLabel, 'le'] : [])]);
   const union = options.dimensionMode === 'union';
   const propKeys = options.propertyLabels;
   const srcLabels = options.sourceLabels.length > 0;
@@ -119,7 +131,8 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     const mapping = unitMapping(unit, options.unitBase);
     const base = metricName({ prefix: options.prefix, namespace: options.namespaceInName ? ns : undefined, name, unitSuffix: mapping.suffix, nameCase: options.nameCase });
     const valueRule: Rule = options.merge === 'auto' ? (unit === 'Count' ? 'sum' : 'last') : options.merge;
-    return { unit, names: { value: base, sum: `${base}_sum`, count: `${base}_count`, min: `${base}_min`, max: `${base}_max` }, mapping, valueRule };
+    const type = resolveType(name, unit, options.cumulative.typeOverrides, PROM_DEFAULT_TYPES);
+    return { unit, base, names: { value: base, sum: `${base}_sum`, count: `${base}_count`, min: `${base}_min`, max: `${base}_max` }, mapping, valueRule, type };
   };
 
   const labelPlan = (sig: string, dims: Readonly<Record<string, string>>, props: string[]): LabelPlanEntry[] => {
@@ -136,19 +149,22 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     return plan;
   };
 
-  const translate = (data: MetricData): TranslateResult => {
-    // label key → metric name → series: the label set is looked up once per dimension set, the name once per datum.
-    const series = new Map<string, Map<string, SeriesAcc>>();
-    const skipped: Record<string, number> = {};
+  /**
+   * Calls `fn` for every datum with its family and label context, in order. `byLabelKey` holds
+   * what the caller keeps per label set (label key → metric name → T): a translation's series, or
+   * the cumulative state. In union mode the copies of a datum that other dimension sets of its
+   * directive make are skipped (counted as `union_duplicate_set`).
+   */
+  const forEachLabelled = <T>(data: MetricData, byLabelKey: Map<string, Map<string, T>>, skipped: Record<string, number>, fn: (d: MetricDatum, f: Family, ctx: LabelContext<T>) => void): void => {
     const seenUnion = union ? new Set<string>() : undefined;
     // The label set of the previous datum: consecutive data of one dimension set share its objects,
     // and consecutive documents often have the same dimension values (compared, not rebuilt).
-    let ctx: LabelContext | undefined;
+    let ctx: LabelContext<T> | undefined;
     let ctxDims: object | undefined;
     // Without property or source labels, a label set depends on the dimensions alone: the contexts of
     // this call are kept in a tree by dimension key, then value, so a dimension set seen before in
     // the chunk costs a lookup per dimension instead of building and hashing its label key again.
-    const byContent = propKeys.length === 0 && !srcLabels ? new PairTree<LabelContext>() : undefined;
+    const byContent = propKeys.length === 0 && !srcLabels ? new PairTree<LabelContext<T>>() : undefined;
 
     data.forEach((d) => {
       const dims = union ? d.directiveDimensions : d.dimensions;
@@ -157,7 +173,7 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
         (dims !== ctxDims || (propKeys.length > 0 && d.properties !== ctx.properties) || (srcLabels && (d.source !== ctx.source || d.namespace !== ctx.namespace))) &&
         !sameInputs(ctx, d, dims)
       ) {
-        ctx = byContent === undefined ? labelContext(d, dims, series) : knownContext(byContent, d, dims, series);
+        ctx = byContent === undefined ? labelContext(d, dims, byLabelKey) : knownContext(byContent, d, dims, byLabelKey);
       }
       ctxDims = dims;
 
@@ -170,8 +186,15 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
         }
         seenUnion.add(k);
       }
+      fn(d, family(d.namespace, d.name, d.unit), ctx);
+    });
+  };
 
-      const f = family(d.namespace, d.name, d.unit);
+  const translate = (data: MetricData): TranslateResult => {
+    // label key → metric name → series: the label set is looked up once per dimension set, the name once per datum.
+    const series = new Map<string, Map<string, SeriesAcc>>();
+    const skipped: Record<string, number> = {};
+    forEachLabelled(data, series, skipped, (d, f, ctx) => {
       const ts = Math.trunc(d.timestamp);
       const v = d.value;
       if (typeof v === 'number') {
@@ -209,7 +232,7 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
    * Whether `d` has the label inputs `ctx` was built from: the same dimensions (in any order: labels
    * are sorted), allow-listed properties and source.
    */
-  const sameInputs = (ctx: LabelContext, d: MetricDatum, dims: Readonly<Record<string, string>>): boolean => {
+  const sameInputs = <T>(ctx: LabelContext<T>, d: MetricDatum, dims: Readonly<Record<string, string>>): boolean => {
     const prev = ctx.dims;
     let n = 0;
     for (const k in dims) {
@@ -227,14 +250,14 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
   };
 
   /** The context of `dims` from the tree at `root` (see `byContent`), made the first time. */
-  const knownContext = (root: PairTree<LabelContext>, d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, SeriesAcc>>): LabelContext => {
+  const knownContext = <T>(root: PairTree<LabelContext<T>>, d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, T>>): LabelContext<T> => {
     let node = root;
     for (const k in dims) node = node.child(k, dims[k]!);
     return (node.value ??= labelContext(d, dims, series));
   };
 
   /** Which keys become labels (this datum's dimensions, then allow-listed properties present on it) and their values. */
-  const labelContext = (d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, SeriesAcc>>): LabelContext => {
+  const labelContext = <T>(d: MetricDatum, dims: Readonly<Record<string, string>>, series: Map<string, Map<string, T>>): LabelContext<T> => {
     let sig = '';
     let dimCount = 0;
     for (const k in dims) {
@@ -264,10 +287,10 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     return { plan, values, labelKey, series: byName, dims, dimCount, properties: d.properties, source: d.source, namespace: d.namespace };
   };
 
-  return { options, translate };
+  return { options, translate, forEachLabelled };
 }
 
-function seriesFor(name: string, ctx: LabelContext, rule: Rule): SeriesAcc {
+function seriesFor(name: string, ctx: LabelContext<SeriesAcc>, rule: Rule): SeriesAcc {
   let s = ctx.series.get(name);
   if (s === undefined) {
     const labels = buildLabels(name, ctx.plan, ctx.values);
@@ -308,7 +331,7 @@ function labelValue(e: LabelPlanEntry, d: MetricDatum, dims: Readonly<Record<str
   }
 }
 
-function buildLabels(name: string, plan: LabelPlanEntry[], values: string[]): Label[] {
+export function buildLabels(name: string, plan: LabelPlanEntry[], values: string[]): Label[] {
   const labels: Label[] = [];
   let nameAdded = false;
   for (let i = 0; i < plan.length; i++) {

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { optionalBool, optionalEnum, optionalInt, optionalList, optionalString, type Env } from '../../../shared/config/env.ts';
 import { ConfigError } from '../../../shared/errors.ts';
-import { parseTypeOverrides, type TypeOverride } from './mapping.ts';
+import { parseTypeOverrides, type TypeOverride } from '../../../shared/consumer/metricKind.ts';
 import {
   DEFAULT_SOCKET_PATH,
   LOCAL_DATAGRAM_BYTES,
@@ -14,12 +14,14 @@ import {
   PROTOCOLS,
   SAMPLE_COUNT_MODES,
   SOURCE_TAGS,
+  STATSD_TYPES,
   STYLES,
   TIME_TYPES,
   VALUE_TYPES,
   type Protocol,
   type SampleCountMode,
   type SourceTag,
+  type StatsdType,
   type Style,
   type TimeType,
   type ValueType,
@@ -38,7 +40,7 @@ export interface SerialiseOptions {
   sourceTags: readonly SourceTag[];
   timeType: TimeType;
   valueType: ValueType;
-  overrides: readonly TypeOverride[];
+  overrides: readonly TypeOverride<StatsdType>[];
   /** DogStatsD `|T<seconds>` from the EMF timestamp, on counters and gauges. */
   timestamps: boolean;
   sampleCounts: SampleCountMode;
@@ -157,9 +159,9 @@ function parseGlobalTags(env: Env): [string, string][] {
   return out;
 }
 
-function parseOverrides(env: Env): TypeOverride[] {
+function parseOverrides(env: Env): TypeOverride<StatsdType>[] {
   try {
-    return parseTypeOverrides(optionalList(env, 'STATSD_TYPE_OVERRIDES'));
+    return parseTypeOverrides(optionalList(env, 'STATSD_TYPE_OVERRIDES'), STATSD_TYPES);
   } catch (err) {
     throw new ConfigError('STATSD_TYPE_OVERRIDES', (err as Error).message);
   }

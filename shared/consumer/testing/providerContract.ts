@@ -137,14 +137,16 @@ export function describeProviderContract(subject: ProviderContractSubject): void
         scriptedProvider(provider, size, (call) => (call >= failingChunk ? { status: 'retryable', error: new Error('injected 503') } : 'pass')),
         event,
       );
-      const seq = event.Records[failingRecord]!.kinesis.sequenceNumber;
+      // A buffering provider (with `flush`) is not flushed after a send gave up: it gets every record again.
+      const resumeAt = provider.flush === undefined ? failingRecord : 0;
+      const seq = event.Records[resumeAt]!.kinesis.sequenceNumber;
       expect(stuck.response.batchItemFailures).toEqual([{ itemIdentifier: seq }]);
-      expect(stuck.summary.redelivery?.records).toBe(event.Records.length - failingRecord);
-      expect(stuck.summary.delivered).toBe(failingChunk * size);
+      expect(stuck.summary.redelivery?.records).toBe(event.Records.length - resumeAt);
+      expect(stuck.summary.delivered).toBe(provider.flush === undefined ? failingChunk * size : 0);
 
       const again = await run(provider, redeliverFrom(event, seq));
       expect(again.response.batchItemFailures).toEqual([]);
-      expect(again.summary.delivered).toBe(expected.slice(failingRecord).flat().length);
+      expect(again.summary.delivered).toBe(expected.slice(resumeAt).flat().length);
       await expectReceived(expected.flat());
     });
 

@@ -20,7 +20,7 @@ import { startKinesalite, TEST_CREDENTIALS, type Kinesalite, type StreamRecord }
 import { startHttpReceiver } from '../../helpers/httpReceiver.ts';
 import { node22 } from '../../helpers/node22.ts';
 import { startPrometheus, type PrometheusServer } from '../../helpers/prometheus.ts';
-import { missingSamples, Oracle } from '../../helpers/prometheusExpect.ts';
+import { CumulativeOracle, cumulativeMismatches } from '../../helpers/prometheusExpect.ts';
 import { startStatsdDaemon, type StatsdDaemon } from '../../helpers/statsdDaemon.ts';
 import { datumKey, expectedEmfData } from '../local/fixtureExpect.ts';
 import { expectStatsd, expectStatsdHolds, statsdKeys } from '../local/statsdExpect.ts';
@@ -208,15 +208,15 @@ describe('the bundles on Node 22, the major version of Lambda\'s nodejs22.x: for
     }
   });
 
-  it('the Prometheus consumer writes every sample the documents promise to real Prometheus, with Node 22\'s own fetch', async () => {
+  it('the Prometheus consumer writes the cumulative series the documents promise to real Prometheus, with Node 22\'s own fetch', async () => {
     const delivered = await runOnNode22('prometheus', [kinesisEventFromRecords(records.map((r) => r.data))], { PROM_RW_URL: prom.remoteWriteUrl });
     expect(delivered.node).toMatch(/^v22\./);
     expect(delivered.results).toEqual([{ ok: { batchItemFailures: [] } }]);
 
-    const oracle = new Oracle();
+    const oracle = new CumulativeOracle();
     for (const l of lines) if (l.expect.kind === 'emf') oracle.addDocument(l.expect.emf, l.timestamp);
-    expect(oracle.series.size).toBeGreaterThan(20);
-    expect(missingSamples(oracle, await prom.rawSeries('{__name__=~".+"}', '3h'))).toEqual([]);
+    expect(oracle.values.size).toBeGreaterThan(20);
+    expect(cumulativeMismatches(oracle, await prom.rawSeries('{__name__=~".+"}', '3h'))).toEqual([]);
   });
 });
 

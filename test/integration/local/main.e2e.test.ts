@@ -16,7 +16,7 @@ import { runMain, type MainIo } from '../../../functions/local/main.ts';
 import type { RunSummary } from '../../../functions/local/summary.ts';
 import { getFixtureLines, type FixtureLine } from '../../fixtures/generate.ts';
 import { startPrometheus, type PrometheusServer } from '../../helpers/prometheus.ts';
-import { missingSamples, Oracle } from '../../helpers/prometheusExpect.ts';
+import { CumulativeOracle, cumulativeMismatches } from '../../helpers/prometheusExpect.ts';
 import { startStatsdDaemon, type StatsdDaemon } from '../../helpers/statsdDaemon.ts';
 import { expectedCounts } from './fixtureExpect.ts';
 import { expectStatsd, expectStatsdHolds } from './statsdExpect.ts';
@@ -84,11 +84,11 @@ describe('npm start, end to end', () => {
     const datumLines = run.stdout().split('\n').filter((l) => l.startsWith('    '));
     expect(datumLines.length).toBe(s.providers[0]!.delivered);
 
-    // Assess: Prometheus holds every sample the EMF documents promise.
-    const oracle = new Oracle();
+    // Assess: Prometheus holds the cumulative series (the default mode) the EMF documents promise.
+    const oracle = new CumulativeOracle();
     for (const l of lines) if (l.expect.kind === 'emf') oracle.addDocument(l.expect.emf, l.timestamp);
-    expect(oracle.series.size).toBeGreaterThan(20);
-    expect(missingSamples(oracle, await prom.rawSeries('{__name__=~".+"}', '3h'))).toEqual([]);
+    expect(oracle.values.size).toBeGreaterThan(20);
+    expect(cumulativeMismatches(oracle, await prom.rawSeries('{__name__=~".+"}', '3h'))).toEqual([]);
 
     // Assess: the StatsD daemon's aggregates.
     const want = expectStatsd(lines, { Samples: 'counter' });

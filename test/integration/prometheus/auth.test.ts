@@ -44,9 +44,11 @@ const datum: MetricDatum = {
   properties: {},
   source: { account: '111122223333', region: 'eu-west-1', logGroup: 'g', logStream: 's', eventId: 'e', origin: 'emf' },
 };
+// Samples mode: each `send` is one request, so a test reads its answer straight from `send`. The cumulative mode
+// writes at `flush` through the same request path (cumulative.test.ts).
 const send = async (env: Record<string, string>, deps = {}) => {
-  const p = await createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, ...env }), { secrets: secrets(), ...deps });
-  return p.send([datum], { deadline: Date.now() + 10_000, logger: createMemoryLogger(), signal: new AbortController().signal });
+  const p = await createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_MODE: 'samples', ...env }), { secrets: secrets(), ...deps });
+  return p.send([datum], { deadline: Date.now() + 10_000, logger: createMemoryLogger(), signal: new AbortController().signal, invocation: {} });
 };
 
 const CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
@@ -87,10 +89,10 @@ describe('remote-write authentication', () => {
     ssm.on(GetParameterCommand, { Name: '/prom/token' }).resolves({ Parameter: { Value: 'tok-123\n' } });
     ssm.on(GetParameterCommand, { Name: '/prom/headers' }).resolves({ Parameter: { Value: '{"X-Api-Key":"k-9"}' } });
     const p = await createPrometheusProvider(
-      loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_AUTH: 'bearer', PROM_RW_BEARER_TOKEN_REF: 'ssm:/prom/token', PROM_RW_HEADERS: '{"X-Scope-OrgID":"tenant-1"}', PROM_RW_HEADERS_REF: 'ssm:/prom/headers' }),
+      loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_MODE: 'samples', PROM_RW_AUTH: 'bearer', PROM_RW_BEARER_TOKEN_REF: 'ssm:/prom/token', PROM_RW_HEADERS: '{"X-Scope-OrgID":"tenant-1"}', PROM_RW_HEADERS_REF: 'ssm:/prom/headers' }),
       { secrets: secrets() },
     );
-    const ctx = { deadline: Date.now() + 10_000, logger: createMemoryLogger(), signal: new AbortController().signal };
+    const ctx = { deadline: Date.now() + 10_000, logger: createMemoryLogger(), signal: new AbortController().signal, invocation: {} };
     expect(await p.send([datum], ctx)).toEqual({ status: 'success' });
     expect(await p.send([{ ...datum, timestamp: datum.timestamp + 1 }], ctx)).toEqual({ status: 'success' });
     for (const r of rx.requests) {
@@ -102,8 +104,8 @@ describe('remote-write authentication', () => {
   it('a failed re-fetch after a 401 is retryable, and the next attempt fetches the secret again', async () => {
     ssm.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: 'old' } }).rejectsOnce(new Error('ThrottlingException')).resolves({ Parameter: { Value: 'new' } });
     rx.answer = (r) => (r.headers.authorization === 'Bearer new' ? { status: 204 } : { status: 401 });
-    const p = await createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_AUTH: 'bearer', PROM_RW_BEARER_TOKEN_REF: 'ssm:/t' }), { secrets: secrets() });
-    const ctx = { deadline: Date.now() + 10_000, logger: createMemoryLogger(), signal: new AbortController().signal };
+    const p = await createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_MODE: 'samples', PROM_RW_AUTH: 'bearer', PROM_RW_BEARER_TOKEN_REF: 'ssm:/t' }), { secrets: secrets() });
+    const ctx = { deadline: Date.now() + 10_000, logger: createMemoryLogger(), signal: new AbortController().signal, invocation: {} };
     const data = [datum];
     const first = await p.send(data, ctx);
     expect(first).toMatchObject({ status: 'retryable', error: { message: expect.stringContaining('ThrottlingException') } });
@@ -114,21 +116,21 @@ describe('remote-write authentication', () => {
   it('a headers secret may not override the protocol headers', async () => {
     ssm.on(GetParameterCommand, { Name: '/prom/headers' }).resolves({ Parameter: { Value: '{"Content-Encoding":"gzip"}' } });
     await expect(
-      createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_HEADERS_REF: 'ssm:/prom/headers' }), { secrets: secrets() }),
+      createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_MODE: 'samples', PROM_RW_HEADERS_REF: 'ssm:/prom/headers' }), { secrets: secrets() }),
     ).rejects.toMatchObject({ name: 'ConfigError', variable: 'PROM_RW_HEADERS_REF' });
   });
 
   it('a bearer token that cannot be a header value fails at cold start', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'abc\r\nX-Injected: 1' } });
     await expect(
-      createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_AUTH: 'bearer', PROM_RW_BEARER_TOKEN_REF: 'ssm:/prom/token' }), { secrets: secrets() }),
+      createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_MODE: 'samples', PROM_RW_AUTH: 'bearer', PROM_RW_BEARER_TOKEN_REF: 'ssm:/prom/token' }), { secrets: secrets() }),
     ).rejects.toMatchObject({ name: 'SecretError', reason: 'secret_invalid', message: expect.not.stringContaining('abc') });
   });
 
   it('a secret that cannot be read fails at cold start, naming the reference', async () => {
     ssm.on(GetParameterCommand).rejects(new Error('AccessDeniedException'));
     await expect(
-      createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_AUTH: 'bearer', PROM_RW_BEARER_TOKEN_REF: 'ssm:/prom/token' }), { secrets: secrets() }),
+      createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_MODE: 'samples', PROM_RW_AUTH: 'bearer', PROM_RW_BEARER_TOKEN_REF: 'ssm:/prom/token' }), { secrets: secrets() }),
     ).rejects.toMatchObject({ name: 'SecretError', reason: 'secret_unavailable', message: expect.stringContaining('ssm:/prom/token') });
   });
 });

@@ -42,7 +42,9 @@ function event(records: number, metrics = 1): KinesisStreamEvent {
   return kinesisEventFromRecords(data);
 }
 
-const provider = (env: Record<string, string> = {}, deps = {}) => createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, ...env }), deps);
+// Samples mode: one request per chunk of observations, whose splitting and ordering these tests follow. The
+// cumulative mode's failures (retried and abandoned flushes, rejections) are in cumulative.test.ts.
+const provider = (env: Record<string, string> = {}, deps = {}) => createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: rx.url, PROM_RW_MODE: 'samples', ...env }), deps);
 
 async function run(p: Provider, ev: KinesisStreamEvent, remainingMs = 20_000) {
   let summary: ConsumerSummary | undefined;

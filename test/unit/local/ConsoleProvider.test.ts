@@ -4,7 +4,7 @@ import { ConsoleProvider, formatDatum } from '../../../functions/local/ConsolePr
 import type { MetricDatum, SendContext } from '../../../shared/consumer/types.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 
-const ctx: SendContext = { deadline: Date.now() + 10_000, logger: createMemoryLogger(), signal: new AbortController().signal };
+const ctx: SendContext = { deadline: Date.now() + 10_000, logger: createMemoryLogger(), signal: new AbortController().signal, invocation: {} };
 
 function datum(over: Partial<MetricDatum> = {}, logGroup = '/aws/lambda/checkout'): MetricDatum {
   return {

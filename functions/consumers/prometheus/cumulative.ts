@@ -1,0 +1,478 @@
+/**
+ * `PROM_RW_MODE=cumulative`: the state one consumer container keeps, and what it writes.
+ *
+ * Prometheus wants one writer per series and cumulative values (see ../shared notes and the
+ * README "Prometheus: cumulative series"). So each container is a writer: it keeps, per EMF metric
+ * and label set, a counter, a histogram, a summary or a gauge, and writes them under its own
+ * writer label, stamped with its own clock. Rules, each held by a test:
+ *
+ * - **Applied only when written.** `accumulate` adds a chunk's observations to the invocation's
+ *   *pending* deltas, never to the state. `flush` writes state + pending; only when the requests
+ *   carrying a series are accepted is its delta applied. A flush given up leaves nothing of its
+ *   records in the state, so their redelivery counts them once.
+ * - **Never backwards.** Every value that may have reached the receiver (accepted, or sent without a
+ *   definite answer) raises the series' *floor*. A counter, bucket or count is never written below
+ *   its floor: such a series is held back (its delta still applied) until its truth passes the floor.
+ *   So the receiver never sees a false counter reset, whatever happened to an earlier flush.
+ * - **Strictly increasing timestamps per series**, from this container's clock; a new series gets a
+ *   `0` sample 1 ms before its first value, so `rate()` and `increase()` see the first observations.
+ * - **Heartbeats and expiry.** A series not updated for `heartbeatMs` is written again at the next
+ *   flush, until `idleExpiryMs` without an update, when it is forgotten (a later observation starts
+ *   it again from zero, which Prometheus reads as a counter reset: no count is lost). At most
+ *   `maxSeries` series are kept; data of further series are dropped and counted.
+ * - **One flush at a time** per container (several invocations of one process, as `npm start` runs
+ *   shards, queue for it), so no two writes of one series interleave.
+ */
+import { randomBytes } from 'node:crypto';
+import { isStatisticSet, type MetricData, type StatisticSet } from '../../../shared/consumer/types.ts';
+import type { CumulativeOptions, PromType } from './config.ts';
+import { compareStrings, convertValue } from './naming.ts';
+import { labelsBytes, splitRequests, type PlannedWriteRequest } from './splitRequests.ts';
+import type { Family, LabelContext, Translator } from './translate.ts';
+import type { Label, Sample } from './writeRequest.ts';
+
+/** One cumulative series of this writer: an EMF metric (by Prometheus base name) in one label set. */
+export interface Entry {
+  readonly type: PromType;
+  /** `[prefix_][namespace_]metric[_unit]`. */
+  readonly base: string;
+  /** The label set without `__name__` (and without `le`), writer label included, sorted. */
+  readonly labels: readonly Label[];
+  /** Committed values (see `Values`). */
+  readonly values: Float64Array;
+  /** Gauge only: the EMF timestamp of the committed value (a later observation replaces it). */
+  gaugeTs: number;
+  /** Highest value of each slot that may be in the receiver (never written below, for monotone slots). */
+  readonly floor: Float64Array;
+  /** Writer clock of the newest sample sent for this series; -Infinity before the first. */
+  lastTs: number;
+  /** Writer clock of the last observation accumulated or committed (expiry is counted from it). */
+  lastUpdate: number;
+  /** Writer clock of the last accepted write. */
+  lastWritten: number;
+  /** The committed values have not been written yet (held back, or a write of them failed). */
+  dirty: boolean;
+  /** Its key in the state: label key and base name. */
+  readonly labelKey: string;
+}
+
+/**
+ * The slots of `values`, `floor` and a delta, by type (`n` = number of finite bucket bounds):
+ * - counter: `[total]`
+ * - gauge: `[value]`
+ * - summary: `[sum, count]`
+ * - histogram: `[bucket_0 … bucket_n (the +Inf-only bucket), sum, count]`, buckets not cumulated.
+ */
+function slots(type: PromType, buckets: number): number {
+  switch (type) {
+    case 'counter': case 'gauge': return 1;
+    case 'summary': return 2;
+    case 'histogram': return buckets + 3;
+  }
+}
+
+/** What one invocation has accumulated and not yet committed. */
+export interface Pending {
+  deltas: Map<Entry, Delta>;
+  /** Data dropped before reaching a delta, by reason. */
+  dropped: Record<string, number>;
+  /** Data skipped by design (union-mode copies), by reason: logged, not dropped. */
+  skipped: Record<string, number>;
+  /** Entries already settled by an earlier flush attempt of this invocation. */
+  settled: Map<Entry, 'accepted' | 'held' | { rejected: string }>;
+}
+
+interface Delta {
+  values: Float64Array;
+  /** Gauge: EMF timestamp of `values[0]`; -Infinity when the delta holds no gauge value. */
+  gaugeTs: number;
+  /** Data that contributed (counted as dropped if the series is rejected). */
+  data: number;
+}
+
+export function newPending(): Pending {
+  return { deltas: new Map(), dropped: {}, skipped: {}, settled: new Map() };
+}
+
+/** A flush attempt: the requests to send and, for each, the entries it carries. */
+export interface FlushPlan {
+  requests: PlannedWriteRequest[];
+  owners: Entry[][];
+  /** Per entry: the values written (to raise the floor) and the timestamp. */
+  written: Map<Entry, { values: Float64Array; ts: number }>;
+  /** Entries of the pending deltas not written because a value would go below the floor. */
+  held: Entry[];
+  samples: number;
+}
+
+/** The outcome of one request of a plan. */
+export type RequestOutcome = 'accepted' | 'unknown' | { rejected: string };
+
+export interface CumulativeStateOptions extends CumulativeOptions {
+  /** The writer label's value. @default 12 random hex digits */
+  writerId?: string;
+  /** The writer's clock. @default Date.now */
+  now?: () => number;
+}
+
+/** Prometheus's name for an upper bound (`+Inf`, else the shortest decimal). */
+function leText(bound: number): string {
+  return bound === Number.POSITIVE_INFINITY ? '+Inf' : String(bound);
+}
+
+export class CumulativeState {
+  readonly writerId: string;
+  /** label key → base name → entry. */
+  private readonly byLabelKey = new Map<string, Map<string, Entry>>();
+  private size = 0;
+  private readonly now: () => number;
+  private readonly bounds: readonly number[];
+  private readonly leTexts: readonly string[];
+  /** The tail of the flush queue: flushes of one container run one at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly translator: Translator,
+    private readonly o: CumulativeStateOptions,
+  ) {
+    this.writerId = o.writerId ?? randomBytes(6).toString('hex');
+    this.now = o.now ?? Date.now;
+    this.bounds = o.buckets;
+    this.leTexts = [...o.buckets, Number.POSITIVE_INFINITY].map(leText);
+  }
+
+  /** Series kept (for tests and the summary). */
+  get seriesCount(): number {
+    return this.size;
+  }
+
+  /** Adds the observations of `data` to `pending` (never to the state). */
+  accumulate(pending: Pending, data: MetricData): void {
+    const nb = this.bounds.length;
+    const now = this.now();
+    const drop = (reason: string) => void (pending.dropped[reason] = (pending.dropped[reason] ?? 0) + 1);
+    this.translator.forEachLabelled(data, this.byLabelKey, pending.skipped, (d, f, ctx) => {
+      const v = d.value;
+      // A counter only goes up: a negative increment cannot be written (it would read as a reset).
+      const inc = f.type === 'counter' ? convertValue(typeof v === 'number' ? v : isStatisticSet(v) ? v.sum : sumOf(v), f.mapping) : 0;
+      if (inc < 0) return drop('prometheus_counter_negative');
+      const entry = this.entryFor(f, ctx);
+      if (typeof entry === 'string') return drop(entry);
+      if (entry.type === 'counter') {
+        deltaOf(pending, entry, now).values[0]! += inc;
+      } else if (entry.type === 'gauge') {
+        const value = convertValue(typeof v === 'number' ? v : isStatisticSet(v) ? v.max : v[v.length - 1]!, f.mapping);
+        const delta = deltaOf(pending, entry, now);
+        if (d.timestamp >= delta.gaugeTs) {
+          delta.values[0] = value;
+          delta.gaugeTs = d.timestamp;
+        }
+      } else {
+        const delta = deltaOf(pending, entry, now);
+        const dv = delta.values;
+        const sumAt = entry.type === 'histogram' ? nb + 1 : 0;
+        if (typeof v === 'number') this.observe(entry, dv, convertValue(v, f.mapping), 1);
+        else if (!isStatisticSet(v)) for (const x of v) this.observe(entry, dv, convertValue(x, f.mapping), 1);
+        else {
+          dv[sumAt]! += convertValue(v.sum, f.mapping);
+          dv[sumAt + 1]! += v.count;
+          if (entry.type === 'histogram') this.observeSet(dv, v, f);
+        }
+      }
+      deltaOf(pending, entry, now).data++;
+    });
+  }
+
+  /** One observation into a summary's or histogram's delta. */
+  private observe(entry: Entry, dv: Float64Array, x: number, weight: number): void {
+    if (entry.type === 'histogram') {
+      const n = this.bounds.length;
+      dv[this.bucketOf(x)]! += weight;
+      dv[n + 1]! += x * weight;
+      dv[n + 2]! += weight;
+    } else {
+      dv[0]! += x * weight;
+      dv[1]! += weight;
+    }
+  }
+
+  /**
+   * A statistic set's observations into histogram buckets (its Sum and Count are added as they are).
+   * With `Values`/`Counts`, each value with its count. Without, Min once, Max once and the rest at
+   * their mean, which keeps the set's count, sum, min and max (the StatsD provider's rule).
+   */
+  private observeSet(dv: Float64Array, v: StatisticSet, f: Family): void {
+    if (v.values !== undefined && v.counts !== undefined) {
+      for (let i = 0; i < v.values.length; i++) dv[this.bucketOf(convertValue(v.values[i]!, f.mapping))]! += v.counts[i]!;
+      return;
+    }
+    if (v.count <= 0) return;
+    if (v.count < 2) {
+      dv[this.bucketOf(convertValue(v.sum / v.count, f.mapping))]! += v.count;
+      return;
+    }
+    dv[this.bucketOf(convertValue(v.min, f.mapping))]! += 1;
+    dv[this.bucketOf(convertValue(v.max, f.mapping))]! += 1;
+    const rest = v.count - 2;
+    if (rest > 0) dv[this.bucketOf(convertValue((v.sum - v.min - v.max) / rest, f.mapping))]! += rest;
+  }
+
+  /** Index of the first bucket whose upper bound is ≥ x (the +Inf-only bucket is `bounds.length`). */
+  private bucketOf(x: number): number {
+    const b = this.bounds;
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (x <= b[mid]!) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** The entry of `f` in `ctx`, made the first time; a reason string when it cannot be. */
+  private entryFor(f: Family, ctx: LabelContext<Entry>): Entry | string {
+    let e = ctx.series.get(f.base);
+    if (e !== undefined) return e.type === f.type ? e : 'prometheus_type_conflict';
+    if (this.size >= this.o.maxSeries) {
+      // Label sets stay (the contexts of this chunk refer to them); only their series go.
+      this.expire(this.now(), false);
+      if (this.size >= this.o.maxSeries) return 'prometheus_series_limit';
+    }
+    const labels: Label[] = [];
+    for (let i = 0; i < ctx.plan.length; i++) if (ctx.values[i] !== '') labels.push({ name: ctx.plan[i]!.name, value: ctx.values[i]! });
+    labels.push({ name: this.o.writerLabel, value: this.writerId });
+    labels.sort((a, b) => compareStrings(a.name, b.name));
+    const n = slots(f.type, this.bounds.length);
+    e = {
+      type: f.type,
+      base: f.base,
+      labels,
+      values: new Float64Array(n),
+      gaugeTs: Number.NEGATIVE_INFINITY,
+      floor: new Float64Array(n),
+      lastTs: Number.NEGATIVE_INFINITY,
+      lastUpdate: this.now(),
+      lastWritten: Number.NEGATIVE_INFINITY,
+      dirty: false,
+      labelKey: ctx.labelKey,
+    };
+    ctx.series.set(f.base, e);
+    this.size++;
+    return e;
+  }
+
+  /**
+   * Forgets series without an observation for `idleExpiryMs` that hold nothing unwritten. The
+   * expiry is at least Lambda's longest invocation (15 minutes, enforced by the config), so no
+   * series is forgotten while an invocation still holds observations for it.
+   */
+  private expire(now: number, pruneLabelSets: boolean): void {
+    for (const [key, byName] of this.byLabelKey) {
+      for (const [name, e] of byName) {
+        if (now - e.lastUpdate >= this.o.idleExpiryMs && !e.dirty) {
+          byName.delete(name);
+          this.size--;
+        }
+      }
+      if (pruneLabelSets && byName.size === 0) this.byLabelKey.delete(key);
+    }
+  }
+
+  /**
+   * Runs `fn` when the flushes queued before it have finished: one flush of this container at a
+   * time, so samples of one series are planned and sent in order.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * What to write now: every series of `pending` not settled yet, every dirty series, and every
+   * series due for a heartbeat, at the writer clock's `now`.
+   */
+  plan(pending: Pending, limits: { maxSamplesPerRequest: number; maxRequestBytes: number }): FlushPlan {
+    const now = this.now();
+    this.expire(now, true);
+    const todo: Entry[] = [];
+    for (const e of pending.deltas.keys()) if (!pending.settled.has(e)) todo.push(e);
+    for (const byName of this.byLabelKey.values()) {
+      for (const e of byName.values()) {
+        if (pending.deltas.has(e)) continue;
+        if (e.dirty || now - e.lastWritten >= this.o.heartbeatMs) todo.push(e);
+      }
+    }
+    const series: { labels: Label[]; samples: Sample[]; labelBytes: number }[] = [];
+    const ownerOf = new Map<Label[], Entry>();
+    const written = new Map<Entry, { values: Float64Array; ts: number }>();
+    const held: Entry[] = [];
+    let samples = 0;
+    for (const e of todo) {
+      const delta = pending.deltas.get(e);
+      const values = this.proposed(e, delta);
+      if (!this.aboveFloor(e, values)) {
+        if (delta !== undefined) held.push(e);
+        continue;
+      }
+      const ts = Math.max(now, e.lastTs + 1);
+      const zero = e.type !== 'gauge' && e.lastTs === Number.NEGATIVE_INFINITY;
+      for (const [name, value, le] of this.samplesOf(e, values)) {
+        const s: Sample[] = zero ? [{ value: 0, timestamp: ts - 1 }, { value, timestamp: ts }] : [{ value, timestamp: ts }];
+        const labels = withName(e.labels, name, le);
+        series.push({ labels, samples: s, labelBytes: labelsBytes(labels) });
+        ownerOf.set(labels, e);
+        samples += s.length;
+      }
+      written.set(e, { values, ts });
+    }
+    const requests = splitRequests(series, limits);
+    const owners = requests.map((r) => [...new Set(r.request.timeseries.map((t) => ownerOf.get(t.labels)!))]);
+    return { requests, owners, written, held, samples };
+  }
+
+  /** Committed values plus the pending delta (a gauge takes the delta's value when it is newer). */
+  private proposed(e: Entry, delta: Delta | undefined): Float64Array {
+    const out = new Float64Array(e.values);
+    if (delta === undefined) return out;
+    if (e.type === 'gauge') {
+      if (delta.gaugeTs >= e.gaugeTs) out[0] = delta.values[0]!;
+    } else {
+      for (let i = 0; i < out.length; i++) out[i]! += delta.values[i]!;
+    }
+    return out;
+  }
+
+  /** Whether no monotone slot (counter, bucket, count; not a gauge, not a sum) is below its floor. */
+  private aboveFloor(e: Entry, values: Float64Array): boolean {
+    if (e.type === 'gauge') return true;
+    const n = this.bounds.length;
+    for (let i = 0; i < values.length; i++) {
+      const isSum = (e.type === 'summary' && i === 0) || (e.type === 'histogram' && i === n + 1);
+      if (!isSum && values[i]! < e.floor[i]!) return false;
+    }
+    return true;
+  }
+
+  /** `[name, value, le?]` of every Prometheus series of `e` with `values`. */
+  private *samplesOf(e: Entry, values: Float64Array): Generator<[string, number, string?]> {
+    switch (e.type) {
+      case 'counter':
+        yield [e.base.endsWith('_total') ? e.base : `${e.base}_total`, values[0]!];
+        return;
+      case 'gauge':
+        yield [e.base, values[0]!];
+        return;
+      case 'summary':
+        yield [`${e.base}_sum`, values[0]!];
+        yield [`${e.base}_count`, values[1]!];
+        return;
+      case 'histogram': {
+        const n = this.bounds.length;
+        let cumulative = 0;
+        for (let i = 0; i <= n; i++) {
+          cumulative += values[i]!;
+          yield [`${e.base}_bucket`, cumulative, this.leTexts[i]!];
+        }
+        yield [`${e.base}_sum`, values[n + 1]!];
+        yield [`${e.base}_count`, values[n + 2]!];
+      }
+    }
+  }
+
+  /**
+   * Records what a plan's requests did. `accepted` and `unknown` (no definite answer) raise the
+   * floors and timestamps of the series they carried; a series of `pending` is settled when all its
+   * requests were accepted, or rejected when one was rejected.
+   */
+  settle(pending: Pending, plan: FlushPlan, outcomes: readonly (RequestOutcome | undefined)[]): { unsettled: number } {
+    const state = new Map<Entry, 'accepted' | 'unknown' | { rejected: string }>();
+    outcomes.forEach((o, i) => {
+      for (const e of plan.owners[i]!) {
+        const prev = state.get(e);
+        // One answer per entry: a rejection outweighs an unknown, which outweighs an acceptance; unsent counts as unknown.
+        const next = o ?? 'unknown';
+        if (prev === undefined || prev === 'accepted' || (prev === 'unknown' && typeof next === 'object')) state.set(e, next);
+      }
+    });
+    const now = this.now();
+    for (const [e, s] of state) {
+      const w = plan.written.get(e)!;
+      if (s !== 'accepted' && typeof s !== 'object') {
+        // No definite answer: the receiver may hold these values.
+        raiseFloor(e, w.values);
+        e.lastTs = Math.max(e.lastTs, w.ts);
+        continue;
+      }
+      if (s === 'accepted') {
+        raiseFloor(e, w.values);
+        e.lastTs = Math.max(e.lastTs, w.ts);
+        e.lastWritten = now;
+        if (!pending.deltas.has(e)) e.dirty = false;
+      }
+      if (pending.deltas.has(e)) pending.settled.set(e, s);
+    }
+    for (const e of plan.held) pending.settled.set(e, 'held');
+    let unsettled = 0;
+    for (const e of pending.deltas.keys()) if (!pending.settled.has(e)) unsettled++;
+    return { unsettled };
+  }
+
+  /**
+   * Applies the deltas of a fully settled invocation: accepted and held series take their delta
+   * (held ones stay dirty, to be written once above their floor); rejected ones drop it, and their
+   * data are returned by reason.
+   */
+  commit(pending: Pending): Record<string, number> {
+    const now = this.now();
+    const dropped: Record<string, number> = { ...pending.dropped };
+    for (const [e, delta] of pending.deltas) {
+      const s = pending.settled.get(e);
+      if (s === undefined) throw new Error('commit before every series was settled');
+      if (typeof s === 'object') {
+        dropped[s.rejected] = (dropped[s.rejected] ?? 0) + delta.data;
+        continue;
+      }
+      if (e.type === 'gauge') {
+        if (delta.gaugeTs >= e.gaugeTs) {
+          e.values[0] = delta.values[0]!;
+          e.gaugeTs = delta.gaugeTs;
+        }
+      } else {
+        for (let i = 0; i < e.values.length; i++) e.values[i]! += delta.values[i]!;
+      }
+      e.lastUpdate = now;
+      e.dirty = s === 'held' || !this.aboveFloor(e, e.values) || e.values.some((v, i) => e.type !== 'gauge' && v > e.floor[i]!);
+    }
+    pending.deltas.clear();
+    return dropped;
+  }
+}
+
+function deltaOf(pending: Pending, e: Entry, now: number): Delta {
+  let d = pending.deltas.get(e);
+  if (d === undefined) {
+    e.lastUpdate = now;
+    d = { values: new Float64Array(e.values.length), gaugeTs: Number.NEGATIVE_INFINITY, data: 0 };
+    pending.deltas.set(e, d);
+  }
+  return d;
+}
+
+function raiseFloor(e: Entry, values: Float64Array): void {
+  for (let i = 0; i < values.length; i++) if (values[i]! > e.floor[i]!) e.floor[i] = values[i]!;
+}
+
+function sumOf(v: readonly number[]): number {
+  let s = 0;
+  for (const x of v) s += x;
+  return s;
+}
+
+/** The series' labels with `__name__` (and `le`) in their sorted places. */
+function withName(labels: readonly Label[], name: string, le?: string): Label[] {
+  const out: Label[] = [...labels, { name: '__name__', value: name }];
+  if (le !== undefined) out.push({ name: 'le', value: le });
+  return out.sort((a, b) => compareStrings(a.name, b.name));
+}
