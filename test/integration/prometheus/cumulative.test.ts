@@ -16,7 +16,7 @@ import { createMemoryLogger } from '../../../shared/log/logger.ts';
 import { DEFAULT_BUCKETS, loadPrometheusConfig } from '../../../functions/consumers/prometheus/config.ts';
 import { createPrometheusProvider } from '../../../functions/consumers/prometheus/PrometheusProvider.ts';
 import { startPrometheus, type PrometheusServer } from '../../helpers/prometheus.ts';
-import { startScriptedReceiver, type ScriptedReceiver } from '../../helpers/prometheusReceiver.ts';
+import { seriesNames, startScriptedReceiver, type ScriptedReceiver } from '../../helpers/prometheusReceiver.ts';
 import { shopScenario, type ShopScenario } from '../../helpers/shopScenario.ts';
 
 let prom: PrometheusServer;
@@ -144,5 +144,39 @@ describe('cumulative mode: 50 environments, 4 shards, Prometheus without an out-
       const values = series.samples.map(([, v]) => v);
       expect(values, JSON.stringify(series.labels)).toEqual([...values].sort((a, b) => a - b));
     }
+  });
+
+  it('a request the receiver rejects (400) drops exactly the data of the series it carried, counted; the rest is delivered and later counts stay exact', async () => {
+    const s = shopScenario({ environments: 8, documentsPerEnvironment: 5, shards: 2 });
+    proxy = await startScriptedReceiver({ forwardTo: prom.remoteWriteUrl });
+    // Two samples per request: each request carries one series (its 0 sample and its value).
+    const provider = await makeProvider(proxy.url, { PROM_RW_MAX_SAMPLES_PER_REQUEST: '2' });
+    proxy.answer = (r) => (seriesNames(r).includes('shop_orders_total') ? { status: 400, body: 'injected: series rejected' } : 'forward');
+    const first = await run(provider, s.shards[0]!);
+    const orders = s.shards[0]!.Records.length * 5; // one Orders datum per document
+    expect(first.failures).toEqual([]);
+    expect(first.summary.dropped).toEqual({ prometheus_http_400: orders });
+    expect(first.summary.delivered).toBe(first.summary.data - orders);
+    expect(await prom.instant('shop_orders_total')).toEqual([]);
+    expect(await one('sum(shop_latency_seconds_count)')).toBe(orders);
+    // The rejected orders never entered the state: the next invocation's total holds only its own.
+    proxy.answer = () => 'forward';
+    expectAllDelivered([await run(provider, s.shards[1]!)]);
+    expect(await one('sum(shop_orders_total)')).toBe(s.shards[1]!.Records.length * 5);
+    expect(await one('sum(shop_latency_seconds_count)')).toBe(s.latenciesMs.length);
+  });
+});
+
+describe('samples mode on the same scenario: its documented limit', () => {
+  it('without an out-of-order window, writers of one series collide: the loss is counted, and Prometheus holds fewer than 1,000 orders', async () => {
+    const s = shopScenario();
+    const provider = await makeProvider(prom.remoteWriteUrl, { PROM_RW_MODE: 'samples' });
+    const results = [];
+    for (const shard of s.shards) results.push(await run(provider, shard));
+    const dropped = results.reduce((n, r) => n + r.summary.dataDropped, 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(results.flatMap((r) => Object.keys(r.summary.dropped))).toEqual(expect.arrayContaining([expect.stringMatching(/^prometheus_(out_of_order|duplicate_sample)$/)]));
+    const held = await one('sum(sum_over_time(shop_orders[1h]))');
+    expect(held).toBeLessThan(s.orders);
   });
 });
