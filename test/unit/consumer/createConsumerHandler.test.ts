@@ -210,6 +210,13 @@ describe('createConsumerHandler: flush', () => {
     expect(summary).toMatchObject({ delivered: 0, dropped: { flush_rejected: 3 }, dataDropped: 3 });
   });
 
+  it('a failure that lost only part of the data (dropped by reason) counts those, and the rest as delivered', async () => {
+    const provider = new InMemoryProvider({ withFlush: true }).scriptFlush({ status: 'failure', error: new Error('1 of 2 requests rejected'), reason: 'http_400', dropped: { http_400: 1, series_limit: 1 } });
+    const { response, summary } = await invoke(provider, event());
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary).toMatchObject({ delivered: 1, dropped: { http_400: 1, series_limit: 1 }, dataDropped: 2 });
+  });
+
   it('when sending gives up, nothing is flushed: every record since the last confirmed point is redelivered, none twice', async () => {
     // Record 0 holds a and b; with chunks of one datum, the send of b gives up inside it.
     const e = kinesisEventFromRecords([rec(['a', 'b']), rec(['c'])]);
