@@ -27,6 +27,10 @@ Options
   --max-retries N        MaximumRetryAttempts; --max-retries=-1: for ever (default 2)
   --timeout S            consumer function timeout in seconds         (default 10)
   --handler FILE         also run the Kinesis handler FILE exports as 'handler' (repeatable)
+  --prometheus-preview   run the Prometheus provider without a receiver and, after the summary, print
+                         the series it wrote (latest value each) in the text exposition format;
+                         PROM_RW_URL may be unset and, if set, is not contacted (every other PROM_RW_*
+                         setting applies, e.g. PROM_RW_MODE=samples; credentials are not fetched)
   --no-console           do not print the data (console provider off)
   --quiet                console provider counts only
   -h, --help             this text
@@ -56,6 +60,8 @@ export interface CliOptions {
   handlers: string[];
   console: boolean;
   quiet: boolean;
+  /** `--prometheus-preview`: the Prometheus provider writes to an in-process sink, whose series are printed. */
+  prometheusPreview: boolean;
 }
 
 /** A mistake on the command line (exit code 2). */
@@ -92,6 +98,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         handler: { type: 'string', multiple: true, default: [] },
         console: { type: 'boolean', default: true },
         quiet: { type: 'boolean', default: false },
+        'prometheus-preview': { type: 'boolean', default: false },
       },
     });
   } catch (err) {
@@ -116,5 +123,6 @@ export function parseCli(argv: readonly string[]): CliOptions {
     handlers: values.handler,
     console: values.console,
     quiet: values.quiet,
+    prometheusPreview: values['prometheus-preview'],
   };
 }

@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole pipeline on one machine, with no AWS account and no configuration.
- * See `cli.ts` for the options and `pipeline.ts` for what runs. The data goes to stdout; progress,
- * the handlers' warnings and the summary go to stderr. Exit code 0 when nothing was lost, 1 when
- * something was (the summary names it), 2 on bad usage or configuration.
+ * See `cli.ts` for the options and `pipeline.ts` for what runs. The data (and, last, the series of
+ * `--prometheus-preview`) go to stdout; progress, the handlers' warnings and the summary go to
+ * stderr. Exit code 0 when nothing was lost, 1 when something was (the summary names it), 2 on bad
+ * usage or configuration.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { loadSample } from './input/sample.ts';
 import type { InputEvent } from './input/types.ts';
 import type { KinesisHandler } from './esm.ts';
 import { runLocalPipeline, type LocalProvider, type Progress } from './pipeline.ts';
+import { PrometheusPreview } from './prometheusPreview.ts';
 import { createLocalProviders } from './providers.ts';
 import { exitCodeOf, renderSummary, type InputStats, type RunSummary } from './summary.ts';
 
@@ -105,10 +107,12 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
   const input: InputStats = { logEvents: 0, blankLines: 0, issues: {}, examples: {} };
   const logger = createLogger({ level: parseLogLevel(io.env.LOG_LEVEL ?? 'warn'), write: (line) => io.stderr(`${line}\n`) });
   try {
-    const providers = await createLocalProviders(io.env, { console: cli.console, quiet: cli.quiet, write: io.stdout });
+    const preview = cli.prometheusPreview ? new PrometheusPreview() : undefined;
+    const providers = await createLocalProviders(io.env, { console: cli.console, quiet: cli.quiet, write: io.stdout, ...(preview && { prometheusPreview: preview }) });
     providers.push(...(await loadHandlers(cli.handlers, new Set(providers.map((p) => p.name)))));
-    if (providers.length === 0) throw new UsageError('no provider to run: --no-console and no PROM_RW_URL, STATSD_HOST, EXAMPLE_HTTP_URL or --handler');
-    io.stderr(`emf-fanout local: ${cli.input === undefined ? 'the bundled sample' : cli.input === '-' ? 'standard input' : cli.input} → forwarder → embedded Kinesis (${cli.shards} shard${cli.shards > 1 ? 's' : ''}) → ${providers.map((p) => p.name).join(', ')}\n`);
+    if (providers.length === 0) throw new UsageError('no provider to run: --no-console and no PROM_RW_URL, --prometheus-preview, STATSD_HOST, EXAMPLE_HTTP_URL or --handler');
+    const shown = (p: LocalProvider) => (preview && p.name === 'prometheus' ? 'prometheus (preview, nothing sent)' : p.name);
+    io.stderr(`emf-fanout local: ${cli.input === undefined ? 'the bundled sample' : cli.input === '-' ? 'standard input' : cli.input} → forwarder → embedded Kinesis (${cli.shards} shard${cli.shards > 1 ? 's' : ''}) → ${providers.map(shown).join(', ')}\n`);
     const summary = await runLocalPipeline({
       events: await openInput(cli, io, input),
       providers,
@@ -123,6 +127,8 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
     });
     io.onSummary?.(summary);
     io.stderr(renderSummary(summary));
+    // What Prometheus would hold, after the summary, on stdout (with the data, so it can be piped).
+    if (preview) io.stdout(preview.render());
     return exitCodeOf(summary);
   } catch (err) {
     if (err instanceof UsageError || err instanceof EmfFanoutError) {
@@ -150,6 +156,10 @@ async function cli(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `npm start … | head`: a reader that stops early (the preview is printed last) is not a failure of the run.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   // The SDK warns on Node 20 that its 2027 releases will need Node 22. Lambda runs nodejs22.x; for
   // the local run the multi-line warning only hides the output (set the variable to false to see it).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -5,9 +5,12 @@
  * | Provider | Enabled when | Configured by |
  * |---|---|---|
  * | console | always, unless `--no-console` | `--quiet` prints counts only |
- * | prometheus | `PROM_RW_URL` is set | every `PROM_RW_*` variable |
+ * | prometheus | `PROM_RW_URL` is set, or `--prometheus-preview` | every `PROM_RW_*` variable |
  * | statsd | `STATSD_HOST`, `STATSD_PORT` or `STATSD_SOCKET_PATH` is set | every `STATSD_*` variable |
  * | example-http | `EXAMPLE_HTTP_URL` is set | every `EXAMPLE_HTTP_*` variable |
+ *
+ * With `--prometheus-preview` the Prometheus provider writes to an in-process sink
+ * (`prometheusPreview.ts`) instead of `PROM_RW_URL`, which may then be unset.
  *
  * Provider modules are imported only when enabled. A configuration error throws the provider's
  * `ConfigError`, naming the variable, before anything runs.
@@ -15,12 +18,15 @@
 import type { Env } from '../../shared/config/env.ts';
 import { ConsoleProvider } from './ConsoleProvider.ts';
 import type { LocalProvider } from './pipeline.ts';
+import type { PrometheusPreview } from './prometheusPreview.ts';
 
 export interface ProviderChoice {
   console: boolean;
   quiet: boolean;
   /** Where the console provider prints. @default process.stdout */
   write?: (text: string) => void;
+  /** `--prometheus-preview`: the Prometheus provider writes to this sink, never to a receiver. */
+  prometheusPreview?: PrometheusPreview;
 }
 
 const isSet = (env: Env, key: string) => (env[key] ?? '').trim() !== '';
@@ -31,7 +37,10 @@ export async function createLocalProviders(env: Env, choice: ProviderChoice): Pr
   if (choice.console) {
     out.push({ name: 'console', provider: new ConsoleProvider({ quiet: choice.quiet, ...(choice.write && { write: choice.write }) }) });
   }
-  if (isSet(env, 'PROM_RW_URL')) {
+  if (choice.prometheusPreview) {
+    const { createPreviewProvider } = await import('./prometheusPreview.ts');
+    out.push({ name: 'prometheus', provider: await createPreviewProvider(env, choice.prometheusPreview) });
+  } else if (isSet(env, 'PROM_RW_URL')) {
     const { loadPrometheusConfig } = await import('../consumers/prometheus/config.ts');
     const { createPrometheusProvider } = await import('../consumers/prometheus/PrometheusProvider.ts');
     out.push({ name: 'prometheus', provider: await createPrometheusProvider(loadPrometheusConfig(env)) });

@@ -1,18 +1,26 @@
 /** The `npm start` command line: defaults, Lambda's ranges, and usage errors that name the flag. */
 import { describe, expect, it } from 'vitest';
-import { parseCli, UsageError } from '../../../functions/local/cli.ts';
+import { parseCli, USAGE, UsageError } from '../../../functions/local/cli.ts';
 
 describe('parseCli', () => {
   it('defaults to the bundled sample, auto format, one shard and Lambda’s BatchSize', () => {
     expect(parseCli([])).toEqual({
       help: false, format: 'auto', logGroup: '/aws/lambda/local', rebase: false, shards: 1, batchSize: 100,
-      batchingWindowMs: 0, maxRetryAttempts: 2, timeoutMs: 10_000, handlers: [], console: true, quiet: false,
+      batchingWindowMs: 0, maxRetryAttempts: 2, timeoutMs: 10_000, handlers: [], console: true, quiet: false, prometheusPreview: false,
     });
   });
 
   it('reads the input, seconds as milliseconds, repeated handlers and --no-console', () => {
     const o = parseCli(['-', '--format', 'filter-log-events', '--batching-window', '5', '--timeout', '3', '--handler', 'a.ts', '--handler', 'b.ts', '--no-console', '--max-retries=-1']);
     expect(o).toMatchObject({ input: '-', format: 'filter-log-events', batchingWindowMs: 5_000, timeoutMs: 3_000, handlers: ['a.ts', 'b.ts'], console: false, maxRetryAttempts: -1 });
+  });
+
+  it('reads --prometheus-preview, with or without other flags, and says what it does in the usage text', () => {
+    expect(parseCli(['--prometheus-preview']).prometheusPreview).toBe(true);
+    expect(parseCli(['-', '--quiet', '--prometheus-preview', '--no-console'])).toMatchObject({ input: '-', quiet: true, console: false, prometheusPreview: true });
+    expect(() => parseCli(['--prometheus-preview=yes'])).toThrow(UsageError);
+    expect(USAGE).toMatch(/^ {2}--prometheus-preview {3}\S/m);
+    expect(USAGE).toContain('PROM_RW_URL may be unset');
   });
 
   it('rejects values outside what Lambda allows, unknown flags and formats, naming them', () => {
