@@ -2,17 +2,21 @@
  * Consumer throughput without network: Kinesis event records (the forwarder's real output for the
  * bench corpus) → decode → translate → wire format, against the lower bound base64 decode (+ gunzip or
  * brotli decompression when the records are compressed) + JSON.parse of the same records.
+ * Prometheus is measured in both modes (`PROM_RW_MODE`), against the same lower bound.
  */
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { DEFAULT_RECORD_TARGET_BYTES } from '../../functions/forwarder/config.ts';
 import { extractDocuments } from '../../functions/forwarder/extract.ts';
 import { packDocuments } from '../../functions/forwarder/pack.ts';
+import { DEFAULT_TRANSLATE_OPTIONS, type Mode } from '../../functions/consumers/prometheus/config.ts';
+import { CumulativeState, newPending } from '../../functions/consumers/prometheus/cumulative.ts';
+import type { PlannedWriteRequest } from '../../functions/consumers/prometheus/splitRequests.ts';
 import { encodeWriteRequest } from '../../functions/consumers/prometheus/writeRequest.ts';
-import { createTranslator } from '../../functions/consumers/prometheus/translate.ts';
+import { createTranslator, type Translator } from '../../functions/consumers/prometheus/translate.ts';
 import { decodeSubscriptionEvent } from '../../shared/cloudwatch/subscription.ts';
 import { ChunkStream } from '../../shared/consumer/batch.ts';
-import type { MetricData } from '../../shared/consumer/types.ts';
+import { isStatisticSet, type MetricData, type MetricValue } from '../../shared/consumer/types.ts';
 import { kinesisEventFromRecords } from '../../shared/consumer/testing/kinesisEvent.ts';
 import type { RecordCompression } from '../../shared/record/format.ts';
 import { Tally } from '../../shared/tally.ts';
@@ -62,21 +66,68 @@ export interface ConsumerBench extends Comparison {
   unitsPerSecond: number;
 }
 
-/** Prometheus: decode → translate → protobuf → snappy, chunked as the handler chunks (PROM_RW_BATCH_SIZE). */
-export function benchPrometheus(records: readonly KinesisStreamRecord[], compression: RecordCompression): ConsumerBench {
-  const translator = createTranslator();
-  const chunk = 10_000;
+export interface PrometheusBench extends ConsumerBench {
+  mode: Mode;
+  /** Observed values in the data (see `observationsOf`): `units` per observation is the samples each mode writes. */
+  observations: number;
+}
+
+/** The observed values of one datum: a number is one, an array its length, a statistic set its sample count. */
+export function observationsOf(v: MetricValue): number {
+  return typeof v === 'number' ? 1 : isStatisticSet(v) ? v.count : v.length;
+}
+
+/** The handler's chunk size for Prometheus (PROM_RW_BATCH_SIZE's default). */
+const PROM_CHUNK = 10_000;
+
+/** The writer clock of the cumulative runs (fixed: a run's samples do not depend on when it ran). */
+const BENCH_NOW = 1_763_900_000_000;
+
+/** Encodes every request (protobuf → snappy) as the provider does before each POST. */
+function encodeAll(requests: readonly PlannedWriteRequest[]): void {
+  for (const r of requests) encodeWriteRequest(r.request);
+}
+
+/** `PROM_RW_MODE=samples`: what `send` does per chunk, without the POST (translate, encode). Returns the samples written. */
+function samplesOnce(records: readonly KinesisStreamRecord[], translator: Translator): number {
   let samples = 0;
-  const run = (): void => {
-    samples = 0;
-    forEachChunk(records, chunk, (c) => {
-      const t = translator.translate(c);
-      samples += t.samples;
-      for (const r of t.requests) encodeWriteRequest(r.request);
-    });
+  forEachChunk(records, PROM_CHUNK, (c) => {
+    const t = translator.translate(c);
+    samples += t.samples;
+    encodeAll(t.requests);
+  });
+  return samples;
+}
+
+/**
+ * `PROM_RW_MODE=cumulative`: one invocation of a cold container, the whole corpus as one Kinesis batch, as
+ * `cumulativeProvider` runs it without the POST: every chunk accumulated by `send`, then one `flush` that
+ * plans, encodes, settles every request as accepted and commits. A fresh state per run, so every run writes
+ * the `0` samples of new series. Returns the samples of the flush's requests.
+ */
+function cumulativeOnce(records: readonly KinesisStreamRecord[], translator: Translator): number {
+  const state = new CumulativeState(translator, { ...DEFAULT_TRANSLATE_OPTIONS.cumulative, now: () => BENCH_NOW });
+  const pending = newPending();
+  forEachChunk(records, PROM_CHUNK, (c) => state.accumulate(pending, c));
+  const plan = state.plan(pending, translator.options);
+  encodeAll(plan.requests);
+  state.settle(pending, plan, plan.requests.map(() => 'accepted'));
+  const dropped = state.commit(pending);
+  if (Object.keys(dropped).length > 0) throw new Error(`bench cumulative flush dropped data: ${JSON.stringify(dropped)}`);
+  return plan.samples;
+}
+
+/** Prometheus in `mode`: decode → translate (samples) or accumulate and flush (cumulative) → protobuf → snappy, chunked as the handler chunks. */
+export function benchPrometheus(records: readonly KinesisStreamRecord[], compression: RecordCompression, mode: Mode): PrometheusBench {
+  // The name caches of a warm container; the cumulative state is each run's own (see `cumulativeOnce`).
+  const translator = createTranslator({ mode });
+  const once = mode === 'samples' ? samplesOnce : cumulativeOnce;
+  const samples = once(records, translator);
+  let observations = 0;
+  const data = forEachChunk(records, PROM_CHUNK, (c) => c.forEach((d) => void (observations += observationsOf(d.value))));
+  const c = compare(() => void once(records, translator), () => void recordsLowerBound(records));
+  return {
+    ...c, name: `prometheus remote write, PROM_RW_MODE=${mode}`, mode, compression, data, observations,
+    units: samples, unitName: 'samples', unitsPerSecond: samples / (c.candidateMs / 1000),
   };
-  run();
-  const data = forEachChunk(records, chunk, () => undefined);
-  const c = compare(run, () => void recordsLowerBound(records));
-  return { ...c, name: 'prometheus remote write', compression, data, units: samples, unitName: 'samples', unitsPerSecond: samples / (c.candidateMs / 1000) };
 }

@@ -110,10 +110,10 @@ export async function benchLocalPipeline(lines: readonly FixtureLine[], opts: Lo
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-/** Rows for the bench's Markdown table (stage | throughput | candidate ms | lower bound ms | ratio | target). */
+/** Rows for the bench's Markdown table (stage | throughput | candidate ms | lower bound ms | candidate CPU ms | lower bound CPU ms | ratio | range | target). */
 export function localBenchRows(results: readonly LocalBenchResult[]): string[] {
   return results.map((r) =>
-    `| npm start pipeline → ${r.provider} (${fmt(r.logEvents)} log events, ${fmt(r.documents)} documents, ${fmt(r.dataPoints)} data points, zero loss) | ${fmt(r.documentsPerSecond)} documents/s, ${fmt(r.dataPointsPerSecond)} data points/s | ${fmt(r.seconds * 1000, 1)} | | | | |`);
+    `| npm start pipeline → ${r.provider} (${fmt(r.logEvents)} log events, ${fmt(r.documents)} documents, ${fmt(r.dataPoints)} data points, zero loss) | ${fmt(r.documentsPerSecond)} documents/s, ${fmt(r.dataPointsPerSecond)} data points/s | ${fmt(r.seconds * 1000, 1)} | | | | | | |`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

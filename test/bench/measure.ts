@@ -7,11 +7,25 @@
  * block is not counted (it may still collect the other side's garbage). No forced `gc()`: a forced
  * full collection shrinks V8's young generation, so every run would start from a cold heap that no
  * container ever has. The result is the median of the counted runs of each side.
+ *
+ * Beside each run's wall time, its CPU time (`process.cpuUsage`, user + system, of the whole process: V8's
+ * collector and compiler threads included, so it can exceed the wall time). Reported only: the ratio is
+ * the wall times'.
  */
 export interface Comparison {
   candidateMs: number;
   lowerBoundMs: number;
+  /** Median CPU time of the candidate's counted runs. */
+  candidateCpuMs: number;
+  /** Median CPU time of the lower bound's counted runs. */
+  lowerBoundCpuMs: number;
   ratio: number;
+}
+
+/** Wall and CPU times of one side's counted runs, in ms. */
+interface Times {
+  wall: number[];
+  cpu: number[];
 }
 
 export function compare(candidate: () => void, lowerBound: () => void, blocks = 8, perBlock = 4, warmup = 5): Comparison {
@@ -19,8 +33,8 @@ export function compare(candidate: () => void, lowerBound: () => void, blocks = 
     candidate();
     lowerBound();
   }
-  const c: number[] = [];
-  const l: number[] = [];
+  const c: Times = { wall: [], cpu: [] };
+  const l: Times = { wall: [], cpu: [] };
   for (let b = 0; b < blocks; b++) {
     if (b % 2 === 0) {
       block(candidate, perBlock, c);
@@ -30,17 +44,20 @@ export function compare(candidate: () => void, lowerBound: () => void, blocks = 
       block(candidate, perBlock, c);
     }
   }
-  const candidateMs = median(c);
-  const lowerBoundMs = median(l);
-  return { candidateMs, lowerBoundMs, ratio: candidateMs / lowerBoundMs };
+  const candidateMs = median(c.wall);
+  const lowerBoundMs = median(l.wall);
+  return { candidateMs, lowerBoundMs, candidateCpuMs: median(c.cpu), lowerBoundCpuMs: median(l.cpu), ratio: candidateMs / lowerBoundMs };
 }
 
-function block(fn: () => void, n: number, out: number[]): void {
+function block(fn: () => void, n: number, out: Times): void {
   fn(); // settles the heap after the other side's block
   for (let i = 0; i < n; i++) {
+    const cpu = process.cpuUsage();
     const t = performance.now();
     fn();
-    out.push(performance.now() - t);
+    out.wall.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    out.cpu.push((used.user + used.system) / 1000);
   }
 }
 

@@ -12,7 +12,7 @@ import { buildBatches, CORPUS } from './corpus.ts';
 import { benchCompression } from './compression.ts';
 import { consumerRecords } from './consumers.ts';
 import { FORWARDER_CASES, type ForwarderBench } from './forwarder.ts';
-import type { ConsumerBench } from './consumers.ts';
+import type { ConsumerBench, PrometheusBench } from './consumers.ts';
 import { benchLocalPipeline, localBenchRows } from './local.ts';
 import { median } from './measure.ts';
 import type { StageRequest } from './stage.ts';
@@ -43,26 +43,38 @@ async function main(): Promise<void> {
     return { ...chosen, range: `${fmt(runs[0]!.ratio, 2)}–${fmt(runs.at(-1)!.ratio, 2)}×` };
   };
   const rows: string[] = [];
-  rows.push(`| stage | throughput | candidate ms | lower bound ms | ratio (median of ${PROCESSES} processes) | range | target |`, '|---|---|---|---|---|---|---|');
+  // CPU ms (process.cpuUsage, all threads of the process) beside the wall times; the ratio is the wall times'.
+  rows.push(`| stage | throughput | candidate ms | lower bound ms | candidate CPU ms | lower bound CPU ms | ratio (median of ${PROCESSES} processes) | range | target |`, '|---|---|---|---|---|---|---|---|---|');
 
   for (const options of FORWARDER_CASES) {
     const f = stage<ForwarderBench>({ stage: 'forwarder', options });
-    rows.push(`| forwarder, RECORD_COMPRESSION=${options.compression}, PLATFORM_METRICS=${options.platformMetrics} (${fmt(f.events)} events, ${fmt(f.documents)} documents) | ${fmt(f.eventsPerSecond)} events/s, ${fmt(f.decompressedMBps, 1)} MB/s decompressed | ${fmt(f.candidateMs, 1)} | ${fmt(f.lowerBoundMs, 1)} | ${fmt(f.ratio, 2)}× | ${f.range} | ≤ 1.3× |`);
+    rows.push(`| forwarder, RECORD_COMPRESSION=${options.compression}, PLATFORM_METRICS=${options.platformMetrics} (${fmt(f.events)} events, ${fmt(f.documents)} documents) | ${fmt(f.eventsPerSecond)} events/s, ${fmt(f.decompressedMBps, 1)} MB/s decompressed | ${fmt(f.candidateMs, 1)} | ${fmt(f.lowerBoundMs, 1)} | ${fmt(f.candidateCpuMs, 1)} | ${fmt(f.lowerBoundCpuMs, 1)} | ${fmt(f.ratio, 2)}× | ${f.range} | ≤ 1.3× |`);
   }
 
-  const consumerRow = (b: ConsumerBench & { range: string }) =>
-    `| ${b.name}, records ${b.compression} (${fmt(b.data)} data → ${fmt(b.units)} ${b.unitName}) | ${fmt(b.unitsPerSecond)} ${b.unitName}/s | ${fmt(b.candidateMs, 1)} | ${fmt(b.lowerBoundMs, 1)} | ${fmt(b.ratio, 2)}× | ${b.range} | ≤ 2× |`;
+  // Prometheus rows give observations/s: the cumulative mode writes few samples, whatever it reads.
+  const consumerRow = (b: ConsumerBench & { range: string; observations?: number }) =>
+    `| ${b.name}, records ${b.compression} (${fmt(b.data)} data → ${fmt(b.units)} ${b.unitName}) | ${b.observations === undefined ? `${fmt(b.unitsPerSecond)} ${b.unitName}/s` : `${fmt(b.observations / (b.candidateMs / 1000))} observations/s`} | ${fmt(b.candidateMs, 1)} | ${fmt(b.lowerBoundMs, 1)} | ${fmt(b.candidateCpuMs, 1)} | ${fmt(b.lowerBoundCpuMs, 1)} | ${fmt(b.ratio, 2)}× | ${b.range} | ≤ 2× |`;
+  const prometheus: PrometheusBench[] = [];
   for (const compression of ['brotli', 'gzip', 'none'] as const) {
-    rows.push(consumerRow(stage<ConsumerBench>({ stage: 'prometheus', compression })));
+    for (const mode of ['samples', 'cumulative'] as const) {
+      const p = stage<PrometheusBench>({ stage: 'prometheus', compression, mode });
+      prometheus.push(p);
+      rows.push(consumerRow(p));
+    }
     rows.push(consumerRow(stage<ConsumerBench>({ stage: 'statsd', compression })));
   }
+  // Samples written per 1,000 observed values of the corpus, by mode: one value per mode when every record
+  // compression gives the same (chunk borders, which differ by compression, could change what samples mode merges).
+  const per1000 = (mode: PrometheusBench['mode']) =>
+    [...new Set(prometheus.filter((p) => p.mode === mode).map((p) => fmt((1000 * p.units) / p.observations, 1)))].join(' or ');
+  rows.push(`| prometheus remote write, samples per 1,000 observations (${fmt(prometheus[0]!.observations)} observations; cumulative: one invocation from empty state, its 0 samples of new series included) | PROM_RW_MODE=samples ${per1000('samples')}, PROM_RW_MODE=cumulative ${per1000('cumulative')} | | | | | | | |`);
 
   // Record compression: time and size of each algorithm on the corpus's records, at the record target of compressed records (in this process).
   const compressionRows = benchCompression(consumerRecords(buildBatches(lines, CORPUS), 'none', DEFAULT_RECORD_TARGET_BYTES.brotli).map((r) => Buffer.from(r.kinesis.data, 'base64')));
   const gzipOf = (corpus: string) => compressionRows.find((r) => r.corpus === corpus && r.compression === 'gzip')!;
   for (const r of compressionRows) {
     const g = gzipOf(r.corpus);
-    rows.push(`| record compression ${r.compression}, ${r.corpus} | ${fmt(r.ratio, 1)}× smaller${r.compression === 'gzip' ? '' : ` (${fmt(r.ratio / g.ratio, 2)}× gzip's ratio)`} | ${fmt(r.ms, 1)} | | ${r.compression === 'gzip' ? '' : `${fmt(g.ms / r.ms, 1)}× faster than gzip`} | | |`);
+    rows.push(`| record compression ${r.compression}, ${r.corpus} | ${fmt(r.ratio, 1)}× smaller${r.compression === 'gzip' ? '' : ` (${fmt(r.ratio / g.ratio, 2)}× gzip's ratio)`} | ${fmt(r.ms, 1)} | | | | ${r.compression === 'gzip' ? '' : `${fmt(g.ms / r.ms, 1)}× faster than gzip`} | | |`);
   }
 
   // Peak RSS on the largest batch, in a child process of its own.
@@ -70,7 +82,7 @@ async function main(): Promise<void> {
   const file = join(dir, 'batch.json');
   writeFileSync(file, JSON.stringify(big));
   const rss = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'rss.ts'), file], { encoding: 'utf8' })) as { baselineRssBytes: number; peakRssBytes: number };
-  rows.push(`| forwarder peak RSS, one batch of ${fmt(big!.events)} events (${fmt(big!.decompressedBytes / 1e6, 1)} MB decompressed) | ${fmt(rss.peakRssBytes / 1048576)} MiB peak (${fmt(rss.baselineRssBytes / 1048576)} MiB before the batch) | | | | | |`);
+  rows.push(`| forwarder peak RSS, one batch of ${fmt(big!.events)} events (${fmt(big!.decompressedBytes / 1e6, 1)} MB decompressed) | ${fmt(rss.peakRssBytes / 1048576)} MiB peak (${fmt(rss.baselineRssBytes / 1048576)} MiB before the batch) | | | | | | | |`);
 
   // End to end through npm start's pipeline (kinesalite, ESM emulator, consumers) into the console and a real Prometheus.
   rows.push(...localBenchRows(await benchLocalPipeline(lines)));

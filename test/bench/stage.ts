@@ -3,7 +3,7 @@
  * `run.ts` runs each stage in several processes and reports the median: on a shared machine a single
  * process's ratio can be off by 15 % (JIT decisions, neighbours), and a fresh process per sample keeps
  * one stage's heap and compiled code out of the next stage's measurement.
- * Usage: tsx test/bench/stage.ts <fixture lines JSON file> forwarder|prometheus|statsd <options JSON>
+ * Usage: tsx test/bench/stage.ts <fixture lines JSON file> <StageRequest JSON>
  */
 import { readFileSync } from 'node:fs';
 import type { FixtureLine } from '../fixtures/types.ts';
@@ -11,11 +11,13 @@ import { buildBatches, CORPUS } from './corpus.ts';
 import { benchPrometheus, consumerRecords } from './consumers.ts';
 import { benchForwarder, type ForwarderOptions } from './forwarder.ts';
 import { benchStatsd } from './statsd.ts';
+import type { Mode } from '../../functions/consumers/prometheus/config.ts';
 import type { RecordCompression } from '../../shared/record/format.ts';
 
 export type StageRequest =
   | { stage: 'forwarder'; options: ForwarderOptions }
-  | { stage: 'prometheus' | 'statsd'; compression: RecordCompression };
+  | { stage: 'prometheus'; compression: RecordCompression; mode: Mode }
+  | { stage: 'statsd'; compression: RecordCompression };
 
 
 const [file, request] = process.argv.slice(2);
@@ -26,6 +28,6 @@ const result =
   req.stage === 'forwarder'
     ? benchForwarder(batches, req.options)
     : req.stage === 'prometheus'
-      ? benchPrometheus(consumerRecords(batches, req.compression), req.compression)
+      ? benchPrometheus(consumerRecords(batches, req.compression), req.compression, req.mode)
       : benchStatsd(consumerRecords(batches, req.compression), req.compression);
 process.stdout.write(JSON.stringify(result) + '\n');
