@@ -62,13 +62,10 @@ export interface Entry {
  * - gauge: `[value]`
  * - summary: `[sum, count]`
  * - histogram: `[bucket_0 … bucket_n (the +Inf-only bucket), sum, count]`, buckets not cumulated.
+ * One slot per Prometheus series the entry writes: also what `PROM_RW_MAX_SERIES` counts.
  */
 function slots(type: PromType, buckets: number): number {
-  switch (type) {
-    case 'counter': case 'gauge': return 1;
-    case 'summary': return 2;
-    case 'histogram': return buckets + 3;
-  }
+  return type === 'histogram' ? buckets + 3 : type === 'summary' ? 2 : 1;
 }
 
 /** What one invocation has accumulated and not yet committed. */
@@ -125,6 +122,8 @@ export class CumulativeState {
   /** label key → base name → entry. */
   private readonly byLabelKey = new Map<string, Map<string, Entry>>();
   private size = 0;
+  /** The clock reading of the last sweep for room at the series limit. */
+  private sweptAt = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
   private readonly bounds: readonly number[];
   private readonly leTexts: readonly string[];
@@ -141,7 +140,7 @@ export class CumulativeState {
     this.leTexts = [...o.buckets, Number.POSITIVE_INFINITY].map(leText);
   }
 
-  /** Series kept (for tests and the summary). */
+  /** Prometheus series kept (a histogram counts its buckets, `+Inf`, `_sum` and `_count`). */
   get seriesCount(): number {
     return this.size;
   }
@@ -156,43 +155,41 @@ export class CumulativeState {
       // A counter only goes up: a negative increment cannot be written (it would read as a reset).
       const inc = f.type === 'counter' ? convertValue(typeof v === 'number' ? v : isStatisticSet(v) ? v.sum : sumOf(v), f.mapping) : 0;
       if (inc < 0) return drop('prometheus_counter_negative');
-      const entry = this.entryFor(f, ctx);
+      const entry = this.entryFor(f, ctx, now);
       if (typeof entry === 'string') return drop(entry);
+      const delta = deltaOf(pending, entry, now);
+      const dv = delta.values;
+      delta.data++;
       if (entry.type === 'counter') {
-        deltaOf(pending, entry, now).values[0]! += inc;
+        dv[0]! += inc;
       } else if (entry.type === 'gauge') {
-        const value = convertValue(typeof v === 'number' ? v : isStatisticSet(v) ? v.max : v[v.length - 1]!, f.mapping);
-        const delta = deltaOf(pending, entry, now);
         if (d.timestamp >= delta.gaugeTs) {
-          delta.values[0] = value;
+          dv[0] = convertValue(typeof v === 'number' ? v : isStatisticSet(v) ? v.max : v[v.length - 1]!, f.mapping);
           delta.gaugeTs = d.timestamp;
         }
+      } else if (typeof v === 'number') {
+        this.observe(entry, dv, convertValue(v, f.mapping));
+      } else if (!isStatisticSet(v)) {
+        for (const x of v) this.observe(entry, dv, convertValue(x, f.mapping));
       } else {
-        const delta = deltaOf(pending, entry, now);
-        const dv = delta.values;
         const sumAt = entry.type === 'histogram' ? nb + 1 : 0;
-        if (typeof v === 'number') this.observe(entry, dv, convertValue(v, f.mapping), 1);
-        else if (!isStatisticSet(v)) for (const x of v) this.observe(entry, dv, convertValue(x, f.mapping), 1);
-        else {
-          dv[sumAt]! += convertValue(v.sum, f.mapping);
-          dv[sumAt + 1]! += v.count;
-          if (entry.type === 'histogram') this.observeSet(dv, v, f);
-        }
+        dv[sumAt]! += convertValue(v.sum, f.mapping);
+        dv[sumAt + 1]! += v.count;
+        if (entry.type === 'histogram') this.observeSet(dv, v, f);
       }
-      deltaOf(pending, entry, now).data++;
     });
   }
 
   /** One observation into a summary's or histogram's delta. */
-  private observe(entry: Entry, dv: Float64Array, x: number, weight: number): void {
+  private observe(entry: Entry, dv: Float64Array, x: number): void {
     if (entry.type === 'histogram') {
       const n = this.bounds.length;
-      dv[this.bucketOf(x)]! += weight;
-      dv[n + 1]! += x * weight;
-      dv[n + 2]! += weight;
+      dv[this.bucketOf(x)]! += 1;
+      dv[n + 1]! += x;
+      dv[n + 2]! += 1;
     } else {
-      dv[0]! += x * weight;
-      dv[1]! += weight;
+      dv[0]! += x;
+      dv[1]! += 1;
     }
   }
 
@@ -231,34 +228,36 @@ export class CumulativeState {
   }
 
   /** The entry of `f` in `ctx`, made the first time; a reason string when it cannot be. */
-  private entryFor(f: Family, ctx: LabelContext<Entry>): Entry | string {
+  private entryFor(f: Family, ctx: LabelContext<Entry>, now: number): Entry | string {
     let e = ctx.series.get(f.base);
     if (e !== undefined) return e.type === f.type ? e : 'prometheus_type_conflict';
-    if (this.size >= this.o.maxSeries) {
+    const width = slots(f.type, this.bounds.length);
+    if (this.size + width > this.o.maxSeries) {
+      // At most one sweep per chunk (`now` is the chunk's): a flood of new series must not cost a sweep each.
       // Label sets stay (the contexts of this chunk refer to them); only their series go.
-      this.expire(this.now(), false);
-      if (this.size >= this.o.maxSeries) return 'prometheus_series_limit';
+      if (this.sweptAt !== now) this.expire(now, false);
+      this.sweptAt = now;
+      if (this.size + width > this.o.maxSeries) return 'prometheus_series_limit';
     }
     const labels: Label[] = [];
     for (let i = 0; i < ctx.plan.length; i++) if (ctx.values[i] !== '') labels.push({ name: ctx.plan[i]!.name, value: ctx.values[i]! });
     labels.push({ name: this.o.writerLabel, value: this.writerId });
     labels.sort((a, b) => compareStrings(a.name, b.name));
-    const n = slots(f.type, this.bounds.length);
     e = {
       type: f.type,
       base: f.base,
       labels,
-      values: new Float64Array(n),
+      values: new Float64Array(width),
       gaugeTs: Number.NEGATIVE_INFINITY,
-      floor: new Float64Array(n),
+      floor: new Float64Array(width),
       lastTs: Number.NEGATIVE_INFINITY,
-      lastUpdate: this.now(),
+      lastUpdate: now,
       lastWritten: Number.NEGATIVE_INFINITY,
       dirty: false,
       labelKey: ctx.labelKey,
     };
     ctx.series.set(f.base, e);
-    this.size++;
+    this.size += width;
     return e;
   }
 
@@ -272,7 +271,7 @@ export class CumulativeState {
       for (const [name, e] of byName) {
         if (now - e.lastUpdate >= this.o.idleExpiryMs && !e.dirty) {
           byName.delete(name);
-          this.size--;
+          this.size -= e.values.length;
         }
       }
       if (pruneLabelSets && byName.size === 0) this.byLabelKey.delete(key);

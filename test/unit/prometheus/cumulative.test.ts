@@ -196,6 +196,14 @@ describe('cumulative state: time, heartbeats, expiry, limits', () => {
     clock.now += 900_000;
     expect(cycle(state, [datum('C', 'Count', 1)]).dropped).toEqual({});
   });
+
+  it('PROM_RW_MAX_SERIES counts Prometheus series: a histogram takes its buckets, +Inf, _sum and _count', () => {
+    const { state } = setup({ PROM_RW_MAX_SERIES: '6', PROM_RW_HISTOGRAM_BUCKETS: '0.1,1' });
+    const { plan, dropped } = cycle(state, [datum('Lat', 'Seconds', 0.5), datum('Other', 'Seconds', 0.5), datum('Orders', 'Count', 1)]);
+    expect(state.seriesCount).toBe(6);
+    expect(dropped).toEqual({ prometheus_series_limit: 1 });
+    expect(Object.keys(latest(plan))).toHaveLength(6);
+  });
 });
 
 describe('cumulative state: applied only when written', () => {
