@@ -4,6 +4,7 @@
  * Lambda envelope and the per-document expansion of `emfToData`.
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { describeError } from '../describe.ts';
 import { DecodeError } from '../errors.ts';
 import { decodeBase64Strict } from '../encoding/base64.ts';
 import { decodeRecord } from '../record/format.ts';
@@ -47,10 +48,14 @@ export function decodeKinesisRecordGroups(
   try {
     decoded = decodeRecord(decodeBase64Strict(record.kinesis.data, 'record_base64_invalid', 'kinesis.data'), opts);
   } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
-    issues.dropped.add(err.reason as DropReason, `${err.message} (sequenceNumber=${record.kinesis.sequenceNumber})`);
+    // Anything else a record's bytes make the decoder throw is counted too: the handler never throws for data.
+    if (err instanceof DecodeError) issues.dropped.add(err.reason as DropReason, `${err.message} (sequenceNumber=${record.kinesis.sequenceNumber})`);
+    else issues.dropped.add('record_unreadable', `${describeError(err)} (sequenceNumber=${record.kinesis.sequenceNumber})`);
     return { documents: 0, decoded: false };
   }
+  // A document's groups wait here until the whole document is read: one that throws is counted and
+  // leaves nothing behind, and its neighbours are delivered.
+  const docGroups: MetricGroup[] = [];
   for (const doc of decoded.documents) {
     const source: DatumSource = {
       account: decoded.owner,
@@ -60,7 +65,14 @@ export function decodeKinesisRecordGroups(
       eventId: doc.id,
       origin: doc.origin,
     };
-    emfToGroups(doc.emf, source, doc.timestamp, issues, out);
+    docGroups.length = 0;
+    try {
+      emfToGroups(doc.emf, source, doc.timestamp, issues, docGroups);
+    } catch (err) {
+      issues.dropped.add('document_unreadable', `${describeError(err)} (event ${doc.id}, sequenceNumber=${record.kinesis.sequenceNumber})`);
+      continue;
+    }
+    for (const g of docGroups) out.push(g);
   }
   return { documents: decoded.documents.length, decoded: true };
 }

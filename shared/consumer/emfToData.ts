@@ -12,6 +12,7 @@ import type { Tally } from '../tally.ts';
 import { toMetricValue } from './metricValue.ts';
 import type { DropReason, WarningReason } from './reasons.ts';
 import type { DatumSource, MetricDatum, MetricValue } from './types.ts';
+import { describeValue } from '../describe.ts';
 
 /** Where a document's problems are counted: `dropped` for lost input, `warnings` for data changed on the way. */
 export interface DecodeIssues {
@@ -68,7 +69,7 @@ export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: n
   const rawTimestamp = (doc._aws as Json).Timestamp;
   let timestamp = eventTimestamp;
   if (typeof rawTimestamp === 'number' && Number.isFinite(rawTimestamp)) timestamp = rawTimestamp;
-  else report(issues.warnings, source, 'document_timestamp_invalid', `"_aws.Timestamp" is ${JSON.stringify(rawTimestamp) ?? 'absent'}; using the log event timestamp`);
+  else report(issues.warnings, source, 'document_timestamp_invalid', `"_aws.Timestamp" is ${describeValue(rawTimestamp)}; using the log event timestamp`);
 
   const rawDirectives = (doc._aws as Json).CloudWatchMetrics as unknown[];
   const directives: Directive[] = [];
@@ -95,16 +96,16 @@ export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: n
       let invalid: string | undefined;
       const dimensions: Record<string, string> = {};
       for (const k of set) {
-        const v = root[k];
+        const v = own(root, k);
         if (typeof v !== 'string' || v === '') {
           invalid = k;
           break;
         }
-        dimensions[k] = v;
+        setOwn(dimensions, k, v);
       }
       directiveDimensions ??= invalid === undefined ? dimensions : unionDimensions(root, d.sets);
       if (invalid !== undefined && n > 0) {
-        report(issues.warnings, source, 'dimension_value_invalid', `dimension "${invalid}" is ${JSON.stringify(root[invalid]) ?? 'absent'}, not a non-empty string; metric "${defs.names[0]}" published without dimensions`, n);
+        report(issues.warnings, source, 'dimension_value_invalid', `dimension "${invalid}" is ${describeValue(own(root, invalid))}, not a non-empty string; metric "${defs.names[0]}" published without dimensions`, n);
       }
       out.push({
         namespace: d.namespace,
@@ -219,14 +220,14 @@ function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, source:
   for (let i = 0; i < m; i++) {
     const def = d.definitions[i];
     if (!isObject(def) || typeof def.Name !== 'string' || def.Name === '') {
-      report(issues.dropped, source, 'metric_definition_invalid', `metric definition ${JSON.stringify(def)} in namespace "${d.namespace}" has no non-empty string "Name"`, perSet);
+      report(issues.dropped, source, 'metric_definition_invalid', `metric definition ${describeValue(def)} in namespace "${d.namespace}" has no non-empty string "Name"`, perSet);
       continue;
     }
     const name = def.Name;
     // Read in the members' pass when they came in definition order (no lookup by a fresh name string).
-    const raw = memberValues === undefined ? root[name] : memberValues[first + i];
-    // JSON has no `undefined`: an undefined member is a missing one (`in` is only asked then).
-    if (raw === undefined && !(name in root)) {
+    const raw = memberValues === undefined ? own(root, name) : memberValues[first + i];
+    // JSON has no `undefined`: an undefined member is a missing one.
+    if (raw === undefined) {
       report(issues.dropped, source, 'metric_value_missing', `metric "${name}" in namespace "${d.namespace}" has no member in the document`, perSet);
       continue;
     }
@@ -271,7 +272,7 @@ function readDirective(raw: unknown, i: number, issues: DecodeIssues, source: Da
   const sets: string[][] = [];
   for (const s of rawSets) {
     if (isKeyList(s)) sets.push(s);
-    else report(issues.dropped, source, 'dimension_set_invalid', `dimension set ${JSON.stringify(s)} of namespace "${raw.Namespace}" is not an array of non-empty strings`);
+    else report(issues.dropped, source, 'dimension_set_invalid', `dimension set ${describeValue(s)} of namespace "${raw.Namespace}" is not an array of non-empty strings`);
   }
   return { namespace: raw.Namespace, sets, definitions: raw.Metrics as unknown[] };
 }
@@ -285,24 +286,44 @@ function isKeyList(s: unknown): s is string[] {
 /** The union of every set's dimensions whose value is a usable string (invalid values are left out). */
 function unionDimensions(root: Json, sets: readonly string[][]): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const set of sets) for (const k of set) if (typeof root[k] === 'string' && root[k] !== '') out[k] = root[k] as string;
+  for (const set of sets) {
+    for (const k of set) {
+      const v = own(root, k);
+      if (typeof v === 'string' && v !== '') setOwn(out, k, v);
+    }
+  }
   return out;
+}
+
+/** `root[k]` if `root` has it as its own member: a key from a document never reaches `Object.prototype` (`constructor`, `__proto__`). */
+function own(root: Json, k: string): unknown {
+  return Object.hasOwn(root, k) ? root[k] : undefined;
+}
+
+/**
+ * `obj[k] = v` for a key from a document: the key `__proto__` becomes an own member like any other,
+ * instead of calling the prototype setter (which would drop a string value and let an object value
+ * replace the prototype, so that `properties.Team` could read a value no member holds).
+ */
+function setOwn<T>(obj: Record<string, T>, k: string, v: T): void {
+  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else obj[k] = v;
 }
 
 function propertiesOf(root: Json, propertyKeys: readonly string[], dimensionKeys: readonly string[]): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  for (const k of propertyKeys) if (!dimensionKeys.includes(k)) out[k] = root[k];
+  for (const k of propertyKeys) if (!dimensionKeys.includes(k)) setOwn(out, k, root[k]);
   return out;
 }
 
 function unitOf(unit: unknown, name: string, issues: DecodeIssues, source: DatumSource, n: number): EmfUnit {
   if (typeof unit === 'string' && isEmfUnit(unit)) return unit;
-  report(issues.warnings, source, 'metric_unit_invalid', `metric "${name}" has Unit ${JSON.stringify(unit)}, not an EMF unit; delivered as None`, n);
+  report(issues.warnings, source, 'metric_unit_invalid', `metric "${name}" has Unit ${describeValue(unit)}, not an EMF unit; delivered as None`, n);
   return 'None';
 }
 
 function resolutionOf(resolution: unknown, name: string, issues: DecodeIssues, source: DatumSource, n: number): StorageResolution {
   if (resolution === 60 || resolution === 1) return resolution;
-  report(issues.warnings, source, 'metric_storage_resolution_invalid', `metric "${name}" has StorageResolution ${JSON.stringify(resolution)}, not 1 or 60; delivered as 60`, n);
+  report(issues.warnings, source, 'metric_storage_resolution_invalid', `metric "${name}" has StorageResolution ${describeValue(resolution)}, not 1 or 60; delivered as 60`, n);
   return 60;
 }

@@ -23,6 +23,10 @@ export const DROP_REASONS = {
   record_shape_invalid: 'record',
   /** Larger, or decompresses to more, than the configured maximum. Unit: record. */
   record_too_large: 'record',
+  /** Decoding the record failed in a way none of the reasons above names (a defect, reported with its error). Unit: record. */
+  record_unreadable: 'record',
+  /** Reading a document failed in a way no other reason names (a defect, reported with its error); its neighbours are delivered. Unit: document. */
+  document_unreadable: 'document',
   /** Not an object, or no usable `_aws.CloudWatchMetrics` array. Unit: document. */
   document_shape_invalid: 'document',
   /** A directive without a string Namespace or a Metrics array, or with a Dimensions value that is not an array. Unit: directive. */

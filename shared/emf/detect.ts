@@ -146,7 +146,13 @@ function fromJsonLogMessage(message: unknown): Detection {
     return fromJsonText(message.slice(brace, trimmedEnd(message, brace)), false);
   }
   if (typeof message === 'object' && message !== null && !Array.isArray(message) && '_aws' in message) {
-    const text = JSON.stringify(message);
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch {
+      // Nested deeper than the stack allows (JSON.parse accepts far deeper than JSON.stringify writes).
+      return { kind: 'invalid', reason: 'json_too_deep', detail: 'the "message" object is nested too deep to be written back as text' };
+    }
     if (Buffer.byteLength(text, 'utf8') > EMF_LIMITS.maxDocumentBytes) {
       return { kind: 'invalid', reason: 'document_too_large', detail: `document is over ${EMF_LIMITS.maxDocumentBytes} bytes` };
     }

@@ -5,6 +5,7 @@
  * stable strings used as counter keys (README: "Validation rules").
  */
 import { EMF_LIMITS, isEmfUnit } from './constants.ts';
+import { describeValue } from '../describe.ts';
 
 export interface ValidationProblem {
   reason: string;
@@ -45,7 +46,7 @@ export function validateEmf(doc: Record<string, unknown>): ValidationProblem | u
   if (!isObject(aws)) return problem('aws_invalid', '_aws must be an object');
   const timestamp = aws.Timestamp;
   if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
-    return problem('timestamp_invalid', `_aws.Timestamp must be an integer number of milliseconds, got ${JSON.stringify(timestamp)}`);
+    return problem('timestamp_invalid', `_aws.Timestamp must be an integer number of milliseconds, got ${describeValue(timestamp)}`);
   }
   const directives = aws.CloudWatchMetrics;
   if (!Array.isArray(directives)) return problem('directives_invalid', '_aws.CloudWatchMetrics must be an array');
@@ -93,7 +94,7 @@ function validateDimensions(doc: Record<string, unknown>, sets: unknown, d: numb
     for (let k = 0; k < set.length; k++) {
       const key: unknown = set[k];
       if (!isName(key, EMF_LIMITS.maxDimensionKeyLength)) {
-        return problem('dimensions_invalid', `${directiveAt(d)}.Dimensions[${s}] holds ${JSON.stringify(key)}; keys are strings of 1 to ${EMF_LIMITS.maxDimensionKeyLength} characters`);
+        return problem('dimensions_invalid', `${directiveAt(d)}.Dimensions[${s}] holds ${describeValue(key)}; keys are strings of 1 to ${EMF_LIMITS.maxDimensionKeyLength} characters`);
       }
       // One lookup for a valid dimension: no property a plain object inherits is a string, so only a value
       // that is not one needs the own-member check.
@@ -118,11 +119,11 @@ function validateMetric(doc: Record<string, unknown>, def: unknown, d: number, m
   }
   const unit = def.Unit;
   if (unit !== undefined && (typeof unit !== 'string' || !isEmfUnit(unit))) {
-    return problem('unit_invalid', `${metricAt(d, m)}.Unit ${JSON.stringify(unit)} is not a CloudWatch unit`);
+    return problem('unit_invalid', `${metricAt(d, m)}.Unit ${describeValue(unit)} is not a CloudWatch unit`);
   }
   const resolution = def.StorageResolution;
   if (resolution !== undefined && resolution !== 1 && resolution !== 60) {
-    return problem('storage_resolution_invalid', `${metricAt(d, m)}.StorageResolution must be 1 or 60, got ${JSON.stringify(resolution)}`);
+    return problem('storage_resolution_invalid', `${metricAt(d, m)}.StorageResolution must be 1 or 60, got ${describeValue(resolution)}`);
   }
   // The common case, one number, with one lookup and no call: no property a plain object inherits is a number.
   const value = doc[name];

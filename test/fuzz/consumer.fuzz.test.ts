@@ -43,3 +43,25 @@ describe('consumer record decoding under arbitrary input', () => {
     }), { numRuns: 2_000 });
   });
 });
+
+/** A JSON text nested `depth` levels (arrays or objects), beyond what JSON.stringify can write back. */
+const nested = fc.tuple(fc.integer({ min: 1, max: 30_000 }), fc.boolean()).map(([depth, objects]) => (objects ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + ']'.repeat(depth)));
+
+describe('consumer documents with hostile members', () => {
+  it('a value of any depth in any place of an EMF document: the record decodes, the document is delivered or counted, nothing throws, examples stay short', () => {
+    const slots = ['Timestamp', 'Unit', 'StorageResolution', 'Name', 'DimensionKey', 'DimensionValue', 'MetricValue', 'Property', 'Directive', 'Namespace'] as const;
+    fc.assert(fc.property(fc.constantFrom(...slots), nested, fc.constantFrom('__proto__', 'constructor', 'Service', 'toString'), (slot, value, key) => {
+      const at = (s: (typeof slots)[number], normal: string) => (slot === s ? value : normal);
+      const emf = `{"_aws":{"Timestamp":${at('Timestamp', '1763900000000')},"CloudWatchMetrics":[${at('Directive', `{"Namespace":${at('Namespace', '"N"')},"Dimensions":[[${at('DimensionKey', JSON.stringify(key))}]],"Metrics":[{"Name":${at('Name', '"M"')},"Unit":${at('Unit', '"Count"')},"StorageResolution":${at('StorageResolution', '60')}}]}`)}]},${JSON.stringify(key)}:${at('DimensionValue', '"v"')},"M":${at('MetricValue', '1')},"p":${at('Property', '"x"')}}`;
+      const data = Buffer.from(JSON.stringify({ v: 1, owner: '1', region: 'r', logGroup: 'g', logStream: 's', documents: [{ id: 'e', timestamp: 1, origin: 'emf', emf: '__EMF__' }] }).replace('"__EMF__"', emf));
+      const issues = { dropped: new Tally(), warnings: new Tally() };
+      const out = decodeKinesisRecord(kinesisEventFromRecords([data]).Records[0]!, issues);
+      expect(out.decoded).toBe(true);
+      expect(out.documents).toBe(1);
+      // Delivered (possibly changed, with a warning) or counted under a documented reason.
+      for (const r of Object.keys(issues.dropped.counts)) expect(Object.hasOwn(DROP_REASONS, r), r).toBe(true);
+      expect(out.data.length + issues.dropped.total).toBeGreaterThan(0);
+      for (const e of [...Object.values(issues.dropped.examples), ...Object.values(issues.warnings.examples)]) expect(e.length).toBeLessThanOrEqual(301);
+    }), { numRuns: 300 });
+  });
+});

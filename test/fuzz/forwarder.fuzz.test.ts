@@ -106,3 +106,19 @@ describe('forwarder under arbitrary input', () => {
     );
   });
 });
+
+describe('forwarder detection of hostile documents', () => {
+  const nested = fc.tuple(fc.integer({ min: 1, max: 30_000 }), fc.boolean()).map(([depth, objects]) => (objects ? '{"a":'.repeat(depth) + '1' + '}'.repeat(depth) : '['.repeat(depth) + ']'.repeat(depth)));
+  const slots = ['Timestamp', 'Unit', 'StorageResolution', 'Name', 'DimensionKey', 'DimensionValue', 'MetricValue', 'Property', 'Namespace'] as const;
+
+  it('a value of any depth in any place, bare or as the message of a JSON log line: a verdict with a short detail, never a throw', () => {
+    fc.assert(fc.property(fc.constantFrom(...slots), nested, fc.boolean(), fc.constantFrom('__proto__', 'constructor', 'Service'), (slot, value, jsonLog, key) => {
+      const at = (s: (typeof slots)[number], normal: string) => (slot === s ? value : normal);
+      const emf = `{"_aws":{"Timestamp":${at('Timestamp', '1763900000000')},"CloudWatchMetrics":[{"Namespace":${at('Namespace', '"N"')},"Dimensions":[[${at('DimensionKey', JSON.stringify(key))}]],"Metrics":[{"Name":${at('Name', '"M"')},"Unit":${at('Unit', '"Count"')},"StorageResolution":${at('StorageResolution', '60')}}]}]},${JSON.stringify(key)}:${at('DimensionValue', '"v"')},"M":${at('MetricValue', '1')},"p":${at('Property', '"x"')}}`;
+      const message = jsonLog ? `{"timestamp":"2026-12-06T10:00:00.000Z","level":"INFO","requestId":"r","message":${emf}}` : emf;
+      const found = detectEmf(message);
+      expect(['emf', 'invalid', 'plain']).toContain(found.kind);
+      if (found.kind === 'invalid') expect(found.detail.length).toBeLessThan(400);
+    }), { numRuns: 300 });
+  });
+});
