@@ -9,13 +9,25 @@ import type { MetricData, Provider, SendContext, SendResult } from '../../../sha
 import { createSecretResolver, type SecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import type { ExampleHttpConfig } from './config.ts';
 
-/** One line per datum, each ending in `\n`: what the receiver gets. */
-export function toJsonLines(data: MetricData): string {
+/** Why a datum was left out of the body: a member nested deeper than `JSON.stringify` can write. */
+export const UNSERIALISABLE = 'example_http_datum_unserialisable';
+
+/**
+ * One line per datum, each ending in `\n`: what the receiver gets. A datum that cannot be written
+ * (another producer's record can nest a property 100,000 deep) is left out and counted: it would
+ * fail the same way on every retry, so it must never make the chunk retryable.
+ */
+export function toJsonLines(data: MetricData): { body: string; unserialisable: number } {
   let body = '';
+  let unserialisable = 0;
   data.forEach((d) => {
-    body += JSON.stringify(d) + '\n';
+    try {
+      body += JSON.stringify(d) + '\n';
+    } catch {
+      unserialisable++;
+    }
   });
-  return body;
+  return { body, unserialisable };
 }
 
 /**
@@ -37,19 +49,26 @@ export class JsonLinesHttpProvider implements Provider {
   async send(data: MetricData, ctx: SendContext): Promise<SendResult> {
     const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
     if (this.authorization !== undefined) headers.authorization = this.authorization;
+    // Serialised outside the try below: only the request's own errors are network errors (retryable).
+    const { body, unserialisable } = toJsonLines(data);
+    let result: SendResult;
     try {
       const res = await fetch(this.config.url, {
         method: 'POST',
         headers,
-        body: toJsonLines(data),
+        body,
         // Whichever comes first: the invocation's deadline or this request's own timeout.
         signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(this.config.timeoutMs)]),
       });
       // Read the body even on success: it frees the keep-alive connection, and errors explain themselves.
-      return resultFromHttpStatus(res.status, res.headers.get('retry-after'), await res.text());
+      result = resultFromHttpStatus(res.status, res.headers.get('retry-after'), await res.text());
     } catch (err) {
       return resultFromNetworkError(err);
     }
+    if (result.status !== 'success' || unserialisable === 0) return result;
+    // Delivered, but for the data that could not be written: those are dropped, counted by datum.
+    const error = new Error(`${unserialisable} data could not be serialised (nested too deep)`);
+    return { status: 'failure', reason: UNSERIALISABLE, error, dropped: { [UNSERIALISABLE]: unserialisable } };
   }
 }
 

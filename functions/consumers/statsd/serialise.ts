@@ -26,6 +26,7 @@ import type { SerialiseOptions } from './config.ts';
 import type { SourceTag, StatsdType } from './constants.ts';
 import { TYPE_CODES, resolveType, valueFactor } from './mapping.ts';
 import { formatTag, sanitiseMetricName, sanitiseSegment, sanitiseTagKey, sanitiseTagValue } from './sanitise.ts';
+import { describeValue } from '../../../shared/describe.ts';
 
 /** Reasons counted while serialising (logged once per send, with an example each). */
 export const SERIALISE_NOTES = {
@@ -269,12 +270,12 @@ export class StatsdSerialiser {
     let node = this.tagTree;
     for (const s of this.o.sourceTags) node = this.nextTagSet(node, s, SOURCE_VALUE[s](d));
     for (const k of this.o.propertyTags) {
-      if (!(k in d.properties)) continue;
+      if (!Object.hasOwn(d.properties, k)) continue;
       const raw = d.properties[k];
       if ((typeof raw === 'string' && raw !== '') || typeof raw === 'boolean' || (typeof raw === 'number' && Number.isFinite(raw))) {
         node = this.nextTagSet(node, k, String(raw));
       } else {
-        notes.add('property_tag_not_scalar', `property "${k}" of ${d.namespace}/${d.name} is ${JSON.stringify(raw) ?? typeof raw}`);
+        notes.add('property_tag_not_scalar', `property "${k}" of ${d.namespace}/${d.name} is ${describeValue(raw)}`);
       }
     }
     for (const k in d.dimensions) node = this.nextTagSet(node, k, d.dimensions[k]!);

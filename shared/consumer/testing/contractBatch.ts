@@ -26,7 +26,17 @@ export interface ContractBatchSpec {
   shapes: readonly ValueShape[];
   /** Indexes of records replaced by undecodable data (garbage after a gzip header). */
   corrupt?: readonly number[];
+  /**
+   * Indexes of records whose first document has its `detail` property nested 20,000 levels deep (an
+   * array of arrays), as another producer may write it: `JSON.parse` reads it, `JSON.stringify` cannot
+   * write it back. The expected data of that document keep `detail` as the marker `DEEP_PROPERTY`.
+   */
+  deepProperty?: readonly number[];
 }
+
+/** Stands for the 20,000-deep `detail` property in the expected data (see `ContractBatchSpec.deepProperty`). */
+export const DEEP_PROPERTY = 'deep property (20,000 nested arrays)';
+const DEEP_TEXT = '['.repeat(20_000) + ']'.repeat(20_000);
 
 const NAMESPACE = 'EmfFanoutContract';
 const CONTEXT = { owner: '123456789012', region: 'eu-west-1', logGroup: '/aws/lambda/contract', logStream: '2025/01/01/[$LATEST]contract' };
@@ -66,7 +76,8 @@ export function contractBatch(spec: ContractBatchSpec): ContractBatch {
       const timestamp = base + seq;
       const eventId = `${spec.tag}-${r}-${d}`;
       const dimensions = { Service: 'contract', Run: spec.tag };
-      const properties = { requestId: `req-${r}-${d}`, detail: { record: r, doc: d } };
+      const deepHere = d === 0 && spec.deepProperty?.includes(r) === true;
+      const properties = { requestId: `req-${r}-${d}`, detail: deepHere ? DEEP_PROPERTY : { record: r, doc: d } };
       const metrics: { Name: string; Unit?: EmfUnit; StorageResolution?: StorageResolution }[] = [];
       const members: Record<string, unknown> = {};
       for (let m = 0; m < spec.metricsPerDoc; m++) {
@@ -91,16 +102,13 @@ export function contractBatch(spec: ContractBatchSpec): ContractBatch {
         });
         seq++;
       }
-      docs.push({
-        id: eventId,
-        timestamp,
-        emf: {
-          _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [['Service', 'Run']], Metrics: metrics }] },
-          ...dimensions,
-          ...properties,
-          ...members,
-        },
-      });
+      const emf = {
+        _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: NAMESPACE, Dimensions: [['Service', 'Run']], Metrics: metrics }] },
+        ...dimensions,
+        ...properties,
+        ...members,
+      };
+      docs.push({ id: eventId, timestamp, emf: deepHere ? JSON.stringify(emf).replace(JSON.stringify(DEEP_PROPERTY), DEEP_TEXT) : emf });
     }
     // Every compression in turn (brotli, gzip, none): all are valid format v1.
     data.push(recordData(docs, CONTEXT, RECORD_COMPRESSIONS[r % RECORD_COMPRESSIONS.length]!));

@@ -11,7 +11,7 @@ import { createMemoryLogger } from '../../log/logger.ts';
 import { createConsumerHandler, type ConsumerHandlerOptions } from '../createConsumerHandler.ts';
 import type { ConsumerSummary } from '../summary.ts';
 import type { MetricData, MetricDatum, Provider, SendResult } from '../types.ts';
-import { contractBatch, type ValueShape } from './contractBatch.ts';
+import { contractBatch, DEEP_PROPERTY, type ValueShape } from './contractBatch.ts';
 import { fakeLambdaContext, redeliverFrom } from './kinesisEvent.ts';
 
 export interface ProviderContractSubject {
@@ -175,6 +175,19 @@ export function describeProviderContract(subject: ProviderContractSubject): void
       expect(summary.recordsUndecodable).toBe(1);
       expect(summary.dropped).toEqual({ record_gzip_invalid: 1 });
       await expectReceived(expected.flat());
+    });
+
+    it('a datum with a property nested 20,000 deep is delivered or dropped with a reason, never retried; its neighbours are delivered', async () => {
+      const { event, expected } = contractBatch({ tag: tag('deep'), records: 3, docsPerRecord: 2, metricsPerDoc: 2, shapes, deepProperty: [1] });
+      const { response, summary } = await run(await subject.makeProvider(), event);
+      expect(response.batchItemFailures).toEqual([]);
+      expect(summary.retries).toBe(0);
+      const deepData = expected.flat().filter((d) => d.properties.detail === DEEP_PROPERTY);
+      expect(deepData.length).toBeGreaterThan(0);
+      // What is not delivered is counted: at most the deep document's data.
+      expect(summary.delivered + summary.dataDropped).toBe(expected.flat().length);
+      expect(summary.dataDropped).toBeLessThanOrEqual(deepData.length);
+      await expectReceived(expected.flat().filter((d) => d.properties.detail !== DEEP_PROPERTY));
     });
 
     if (subject.receiverFaults?.retryable) {
