@@ -7,12 +7,13 @@
  * producers of the record format, so nothing here trusts the structure: every problem is
  * counted in `issues` with a reason from `reasons.ts` and the rest of the document is kept.
  */
-import { isEmfUnit, type EmfUnit, type StorageResolution } from '../emf/constants.ts';
+import { EMF_LIMITS, isEmfUnit, type EmfUnit, type StorageResolution } from '../emf/constants.ts';
 import type { Tally } from '../tally.ts';
 import { toMetricValue } from './metricValue.ts';
 import type { DropReason, WarningReason } from './reasons.ts';
 import type { DatumSource, MetricDatum, MetricValue } from './types.ts';
 import { describeValue } from '../describe.ts';
+import { metricsDefined } from '../emf/validate.ts';
 
 /** Where a document's problems are counted: `dropped` for lost input, `warnings` for data changed on the way. */
 export interface DecodeIssues {
@@ -72,6 +73,11 @@ export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: n
   else report(issues.warnings, source, 'document_timestamp_invalid', `"_aws.Timestamp" is ${describeValue(rawTimestamp)}; using the log event timestamp`);
 
   const rawDirectives = (doc._aws as Json).CloudWatchMetrics as unknown[];
+  const defined = metricsDefined(rawDirectives);
+  if (defined > EMF_LIMITS.maxMetricsPerDocument) {
+    report(issues.dropped, source, 'document_too_many_metrics', `the document defines ${defined} metrics (dimension sets × metric definitions); the limit is ${EMF_LIMITS.maxMetricsPerDocument}`);
+    return 0;
+  }
   const directives: Directive[] = [];
   for (let i = 0; i < rawDirectives.length; i++) {
     const d = readDirective(rawDirectives[i], i, issues, source);

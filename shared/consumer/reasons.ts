@@ -29,6 +29,8 @@ export const DROP_REASONS = {
   document_unreadable: 'document',
   /** Not an object, or no usable `_aws.CloudWatchMetrics` array. Unit: document. */
   document_shape_invalid: 'document',
+  /** Defines more than 1,000 metrics (dimension sets × metric definitions; `EMF_LIMITS.maxMetricsPerDocument`). Unit: document. */
+  document_too_many_metrics: 'document',
   /** A directive without a string Namespace or a Metrics array, or with a Dimensions value that is not an array. Unit: directive. */
   directive_invalid: 'directive',
   /** A dimension set that is not an array of non-empty strings. Unit: dimension set. */

@@ -10,6 +10,12 @@ export const EMF_LIMITS = {
   maxDimensionsPerSet: 30,
   /** "numeric array targets MUST NOT have more than 100 members." */
   maxValuesPerMetric: 100,
+  /**
+   * Metrics one document may define: dimension sets × metric definitions, summed over its directives. The
+   * specification sets no such limit (a 1 MB document can define 80,000 sets × 100 metrics: 8,000,000 data);
+   * 1,000 is the most CloudWatch takes in one PutMetricData request ("no more than 1000 different metrics").
+   */
+  maxMetricsPerDocument: 1000,
   /** Same as a CloudWatch Logs event since April 2025 (was 256 KB). */
   maxDocumentBytes: 1_048_576,
   /** Namespace and metric name: schema maxLength 1024. */

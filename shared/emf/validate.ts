@@ -16,7 +16,7 @@ export const VALIDATION_REASONS = [
   'aws_invalid', 'timestamp_invalid', 'directives_invalid', 'namespace_invalid', 'dimensions_invalid',
   'too_many_dimensions', 'dimension_missing', 'dimension_value_not_string', 'dimension_value_too_long',
   'metrics_invalid', 'too_many_metrics', 'metric_name_invalid', 'metric_missing', 'metric_value_invalid',
-  'too_many_values', 'unit_invalid', 'storage_resolution_invalid',
+  'too_many_values', 'unit_invalid', 'storage_resolution_invalid', 'document_too_many_metrics',
 ] as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[number];
 
@@ -50,11 +50,30 @@ export function validateEmf(doc: Record<string, unknown>): ValidationProblem | u
   }
   const directives = aws.CloudWatchMetrics;
   if (!Array.isArray(directives)) return problem('directives_invalid', '_aws.CloudWatchMetrics must be an array');
+  // Counted before anything is walked: a document that would amplify into more data than CloudWatch takes at once.
+  const metrics = metricsDefined(directives);
+  if (metrics > EMF_LIMITS.maxMetricsPerDocument) {
+    return problem('document_too_many_metrics', `the document defines ${metrics} metrics (dimension sets × metric definitions); the limit is ${EMF_LIMITS.maxMetricsPerDocument}`);
+  }
   for (let d = 0; d < directives.length; d++) {
     const p = validateDirective(doc, directives[d], d);
     if (p) return p;
   }
   return undefined;
+}
+
+/**
+ * Dimension sets × metric definitions, summed over the directives (a missing or empty `Dimensions` is one
+ * set); what is not an array counts as nothing here, and is reported by the checks that follow.
+ */
+export function metricsDefined(directives: readonly unknown[]): number {
+  let n = 0;
+  for (const d of directives) {
+    if (!isObject(d) || !Array.isArray(d.Metrics)) continue;
+    const sets = Array.isArray(d.Dimensions) ? Math.max(1, d.Dimensions.length) : 1;
+    n += sets * d.Metrics.length;
+  }
+  return n;
 }
 
 const directiveAt = (d: number): string => `CloudWatchMetrics[${d}]`;

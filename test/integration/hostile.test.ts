@@ -26,6 +26,12 @@ const deep = (depth = 20_000) => '['.repeat(depth) + ']'.repeat(depth);
 
 const TS = Date.now() - 60_000;
 const directive = (extra = '') => `{"Namespace":"Hostile","Dimensions":[["Service"]],"Metrics":[{"Name":"Hits","Unit":"Count"${extra}}]}`;
+/** A document of `sets` dimension sets × `metrics` metric definitions (80,000 × 100: 8,000,000 data from under 1 MB). */
+const amplifier = (sets: number, metrics: number) => {
+  const names = Array.from({ length: metrics }, (_, i) => `M${i}`);
+  return `{"_aws":{"Timestamp":${TS},"CloudWatchMetrics":[{"Namespace":"Hostile","Dimensions":[${Array(sets).fill('["A"]').join(',')}],"Metrics":[${names.map((n) => `{"Name":"${n}"}`).join(',')}]}]},"A":"a",${names.map((n) => `"${n}":1`).join(',')}}`;
+};
+
 /** One hostile line per finding, with the reason the forwarder must report it under. */
 const HOSTILE: [string, string][] = [
   [`{"_aws":{"Timestamp":${deep()},"CloudWatchMetrics":[${directive()}]},"Service":"s","Hits":1}`, 'timestamp_invalid'],
@@ -33,6 +39,7 @@ const HOSTILE: [string, string][] = [
   [`{"_aws":{"Timestamp":${TS},"CloudWatchMetrics":[{"Namespace":"Hostile","Dimensions":[[${deep()}]],"Metrics":[{"Name":"Hits"}]}]},"Service":"s","Hits":1}`, 'dimensions_invalid'],
   // Lambda's JSON log format, its `message` an EMF object with a member nested too deep to write back as text.
   [`{"timestamp":"2026-12-06T10:00:00.000Z","level":"INFO","requestId":"r-1","message":{"_aws":{"Timestamp":${TS},"CloudWatchMetrics":[${directive()}]},"Service":"s","Hits":1,"payload":${deep()}}}`, 'json_too_deep'],
+  [amplifier(80_000, 100), 'document_too_many_metrics'],
 ];
 
 let k: Kinesalite;
@@ -103,6 +110,12 @@ describe('the consumer handler and hostile records (written by another producer)
     expect(data.map((d) => d.value)).toEqual([1, 2, 3, 4, 5]);
     expect(data[1]!.timestamp).toBe(TS); // the log event's timestamp instead
     expect(Array.isArray(data[4]!.properties.payload)).toBe(true);
+  });
+
+  it('a document defining more than 1,000 metrics (80,000 dimension sets × 100 metrics) is dropped with its reason; 1,000 are delivered', async () => {
+    const { summary, data } = await consume([recordData([doc('"Service":"ok","Hits":1'), { emf: amplifier(80_000, 100), timestamp: TS }, { emf: amplifier(10, 100), timestamp: TS }])]);
+    expect(summary.dropped).toEqual({ document_too_many_metrics: 1 });
+    expect(data).toHaveLength(1 + 1_000);
   });
 
   it('`__proto__` as a dimension is a dimension like any other (two values, two series); as a property it never replaces the prototype', async () => {

@@ -173,3 +173,17 @@ describe('indexOfQuoted', () => {
     fc.assert(fc.property(fc.oneof(nearPlatform, fc.string()), (s) => indexOfQuoted(s, key) === s.indexOf(`"${key}`)), { numRuns: 5000 });
   });
 });
+
+describe('metrics per document (dimension sets × metric definitions)', () => {
+  const doc = (sets: number, metrics: number, directives = 1) => {
+    const names = Array.from({ length: metrics }, (_, i) => `M${i}`);
+    const directive = `{"Namespace":"N","Dimensions":[${Array(sets).fill('["A"]').join(',')}],"Metrics":[${names.map((n) => `{"Name":"${n}"}`).join(',')}]}`;
+    return `{"_aws":{"Timestamp":1763900000000,"CloudWatchMetrics":[${Array(directives).fill(directive).join(',')}]},"A":"a",${names.map((n) => `"${n}":1`).join(',')}}`;
+  };
+  it('accepts up to 1,000 (PutMetricData\'s limit per request) and rejects more, counted over every directive', () => {
+    expect(detectEmf(doc(10, 100)).kind).toBe('emf');
+    expect(detectEmf(doc(5, 100, 2)).kind).toBe('emf');
+    expect(detectEmf(doc(11, 91))).toMatchObject({ kind: 'invalid', reason: 'document_too_many_metrics', detail: expect.stringContaining('1001 metrics') });
+    expect(detectEmf(doc(4, 100, 3))).toMatchObject({ kind: 'invalid', reason: 'document_too_many_metrics' });
+  });
+});
