@@ -226,14 +226,19 @@ function outcome(s: ChunkState, pending: SendResult[]): SendResult {
   }
   const rejected = s.settled.filter((x): x is Extract<Settled, { status: 'failure' }> => x?.status === 'failure');
   if (rejected.length === 0) return { status: 'success' };
+  // The data of the rejected requests, by reason; the rest of the chunk was delivered.
   let samples = 0;
+  const dropped: Record<string, number> = {};
   s.settled.forEach((x, i) => {
-    if (x?.status === 'failure') samples += s.plan.requests[i]!.samples;
+    if (x?.status !== 'failure') return;
+    samples += s.plan.requests[i]!.samples;
+    dropped[x.reason] = (dropped[x.reason] ?? 0) + s.plan.requests[i]!.data;
   });
   const first = rejected[0]!;
   return {
     status: 'failure',
     reason: first.reason,
+    dropped,
     error: new Error(`${rejected.length} of ${n} remote-write requests rejected (${samples} of ${s.plan.samples} samples): ${first.error.message}`, { cause: first.error }),
   };
 }

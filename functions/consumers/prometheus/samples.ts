@@ -18,6 +18,8 @@ export interface SeriesAcc {
   ordered: boolean;
   /** Encoded size of the labels (see splitRequests.ts). */
   labelBytes: number;
+  /** Data whose observations this series is the first (or only) series of: what dropping it loses. */
+  data: number;
 }
 
 /** Sorts by time (stably, so "last" means last in input order) and merges equal timestamps by the series' rule. */

@@ -15,6 +15,16 @@ export interface PlannedWriteRequest {
   bytes: number;
   /** The first series continues one split off the previous request: send only after that one was accepted. */
   continuesPrevious: boolean;
+  /** Data whose samples this request carries (a series' data count with its first part): what a rejection drops. */
+  data: number;
+}
+
+/** A series to pack: its labels, its samples, their encoded label size, and how many data it carries (optional). */
+export interface SeriesToSplit {
+  labels: Label[];
+  samples: Sample[];
+  labelBytes: number;
+  data?: number;
 }
 
 /** Length of a protobuf varint. */
@@ -55,12 +65,12 @@ function seriesBytes(labelBytes: number, samplesBytes: number): number {
  * Packs series into requests in order, splitting a series across consecutive requests only when
  * it alone exceeds a request; such a continuation is marked so the sender keeps its parts in order.
  */
-export function splitRequests(series: { labels: Label[]; samples: Sample[]; labelBytes: number }[], o: Pick<TranslateOptions, 'maxSamplesPerRequest' | 'maxRequestBytes'>): PlannedWriteRequest[] {
+export function splitRequests(series: readonly SeriesToSplit[], o: Pick<TranslateOptions, 'maxSamplesPerRequest' | 'maxRequestBytes'>): PlannedWriteRequest[] {
   const out: PlannedWriteRequest[] = [];
-  let cur: PlannedWriteRequest = { request: { timeseries: [] }, samples: 0, bytes: 0, continuesPrevious: false };
+  let cur: PlannedWriteRequest = { request: { timeseries: [] }, samples: 0, bytes: 0, continuesPrevious: false, data: 0 };
   const flush = (continues: boolean) => {
     if (cur.request.timeseries.length > 0) out.push(cur);
-    cur = { request: { timeseries: [] }, samples: 0, bytes: 0, continuesPrevious: continues };
+    cur = { request: { timeseries: [] }, samples: 0, bytes: 0, continuesPrevious: continues, data: 0 };
   };
   for (const s of series) {
     let offset = 0;
@@ -85,6 +95,7 @@ export function splitRequests(series: { labels: Label[]; samples: Sample[]; labe
       const part: TimeSeries = { labels: s.labels, samples: offset === 0 && n === s.samples.length ? s.samples : s.samples.slice(offset, offset + n) };
       cur.request.timeseries.push(part);
       cur.samples += n;
+      if (offset === 0) cur.data += s.data ?? 0;
       cur.bytes += seriesBytes(s.labelBytes, sb);
       offset += n;
       if (offset < s.samples.length) flush(true);

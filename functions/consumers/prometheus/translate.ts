@@ -17,7 +17,7 @@ import { resolveType } from '../../../shared/consumer/metricKind.ts';
 import { DEFAULT_TRANSLATE_OPTIONS, type PromType, type SourceLabel, type TranslateOptions } from './config.ts';
 import { assignLabelNames, compareStrings, convertValue, metricName, unitMapping, type UnitMapping } from './naming.ts';
 import { finishSamples, type Rule, type SeriesAcc } from './samples.ts';
-import { labelsBytes, splitRequests, type PlannedWriteRequest } from './splitRequests.ts';
+import { labelsBytes, splitRequests, type PlannedWriteRequest, type SeriesToSplit } from './splitRequests.ts';
 import type { Label, Sample } from './writeRequest.ts';
 
 export type { PlannedWriteRequest } from './splitRequests.ts';
@@ -197,17 +197,23 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
     forEachLabelled(data, series, skipped, (d, f, ctx) => {
       const ts = Math.trunc(d.timestamp);
       const v = d.value;
+      // Each datum is counted in its first series: a rejection of that series' request drops it.
       if (typeof v === 'number') {
-        push(seriesFor(f.names.value, ctx, f.valueRule), ts, convertValue(v, f.mapping));
+        const s = seriesFor(f.names.value, ctx, f.valueRule);
+        s.data++;
+        push(s, ts, convertValue(v, f.mapping));
       } else if (!isStatisticSet(v)) {
         if (v.length === 0) {
           skipped.empty_values = (skipped.empty_values ?? 0) + 1;
           return;
         }
         const s = seriesFor(f.names.value, ctx, f.valueRule);
+        s.data++;
         for (const x of v) push(s, ts, convertValue(x, f.mapping));
       } else {
-        push(seriesFor(f.names.sum, ctx, 'sum'), ts, convertValue(v.sum, f.mapping));
+        const sum = seriesFor(f.names.sum, ctx, 'sum');
+        sum.data++;
+        push(sum, ts, convertValue(v.sum, f.mapping));
         push(seriesFor(f.names.count, ctx, 'sum'), ts, v.count);
         push(seriesFor(f.names.min, ctx, 'min'), ts, convertValue(v.min, f.mapping));
         push(seriesFor(f.names.max, ctx, 'max'), ts, convertValue(v.max, f.mapping));
@@ -216,13 +222,13 @@ export function createTranslator(partial: Partial<TranslateOptions> = {}): Trans
 
     let merged = 0;
     let total = 0;
-    const finished: { labels: Label[]; samples: Sample[]; labelBytes: number }[] = [];
+    const finished: SeriesToSplit[] = [];
     for (const byName of series.values()) {
       for (const s of byName.values()) {
         const samples = finishSamples(s);
         merged += s.ts.length - samples.length;
         total += samples.length;
-        finished.push({ labels: s.labels, samples, labelBytes: s.labelBytes });
+        finished.push({ labels: s.labels, samples, labelBytes: s.labelBytes, data: s.data });
       }
     }
     return { requests: splitRequests(finished, options), series: finished.length, samples: total, merged, skipped };
@@ -295,7 +301,7 @@ function seriesFor(name: string, ctx: LabelContext<SeriesAcc>, rule: Rule): Seri
   if (s === undefined) {
     const labels = buildLabels(name, ctx.plan, ctx.values);
     // Two EMF metrics can share a Prometheus name (Count and None units, namespaces differing in case): the first rule wins.
-    s = { labels, ts: [], vals: [], rule, ordered: true, labelBytes: labelsBytes(labels) };
+    s = { labels, ts: [], vals: [], rule, ordered: true, labelBytes: labelsBytes(labels), data: 0 };
     ctx.series.set(name, s);
   }
   return s;

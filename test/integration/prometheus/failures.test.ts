@@ -102,6 +102,16 @@ describe('remote-write failures', () => {
     });
   });
 
+  it('1 of 10 requests rejected (400), 9 accepted: the summary counts that request\'s data as dropped and the rest as delivered', async () => {
+    // One series per request; the request of the series R3M0 is rejected.
+    rx.answer = (r) => (seriesNames(r).includes('fail_r3_m0') ? { status: 400, body: 'rejected' } : { status: 204 });
+    const { response, summary } = await run(await provider({ PROM_RW_MAX_SAMPLES_PER_REQUEST: '1', PROM_RW_CONCURRENCY: '1' }), event(10));
+    expect(rx.requests).toHaveLength(10);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary.dropped).toEqual({ prometheus_http_400: 1 });
+    expect(summary.delivered).toBe(9);
+  });
+
   it('500 "too old sample" (Prometheus < 2.50 outside its window) is permanent, not an endless retry', async () => {
     rx.answer = () => ({ status: 500, body: 'too old sample' });
     const { response, summary } = await run(await provider(), event(1));
