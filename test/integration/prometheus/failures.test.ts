@@ -5,6 +5,7 @@
  */
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
@@ -110,6 +111,26 @@ describe('remote-write failures', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(summary.dropped).toEqual({ prometheus_http_400: 1 });
     expect(summary.delivered).toBe(9);
+  });
+
+  it('fast-check: whichever requests are rejected, dropped counts exactly their data and delivered the rest', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 3 }), fc.func(fc.boolean()), async (records, metrics, rejects) => {
+        rx.requests.length = 0;
+        const rejected = new Set<string>();
+        rx.answer = (r) => {
+          const [name] = seriesNames(r);
+          if (!rejects(name)) return { status: 204 };
+          rejected.add(name!);
+          return { status: 400, body: 'rejected' };
+        };
+        const { response, summary } = await run(await provider({ PROM_RW_MAX_SAMPLES_PER_REQUEST: '1' }), event(records, metrics));
+        expect(response.batchItemFailures).toEqual([]);
+        expect(summary.dataDropped).toBe(rejected.size);
+        expect(summary.delivered).toBe(records * metrics - rejected.size);
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('500 "too old sample" (Prometheus < 2.50 outside its window) is permanent, not an endless retry', async () => {

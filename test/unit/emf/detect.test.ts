@@ -186,4 +186,12 @@ describe('metrics per document (dimension sets × metric definitions)', () => {
     expect(detectEmf(doc(11, 91))).toMatchObject({ kind: 'invalid', reason: 'document_too_many_metrics', detail: expect.stringContaining('1001 metrics') });
     expect(detectEmf(doc(4, 100, 3))).toMatchObject({ kind: 'invalid', reason: 'document_too_many_metrics' });
   });
+
+  it('fast-check: any sets × metrics × directives is accepted exactly when the product is at most 1,000', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 4 }), (sets, metrics, directives) => {
+      const found = detectEmf(doc(sets, metrics, directives));
+      if (sets * metrics * directives <= 1000) expect(found.kind).toBe('emf');
+      else expect(found).toMatchObject({ kind: 'invalid', reason: 'document_too_many_metrics' });
+    }), { numRuns: 200 });
+  });
 });
