@@ -15,6 +15,13 @@ INPUT
   (none)                 the bundled sample: real aws-embedded-metrics / Powertools / Lambda output
   -                      standard input, e.g.  node app.js | npm start -- -
   FILE                   raw log lines, 'aws logs filter-log-events' JSON, or event records
+                         A FILE or standard input must be in one of these formats, or npm start says
+                         so after the summary and exits 2: at least one log event read from JSON
+                         (a filter-log-events page, an event record), or one line that holds an EMF
+                         document (valid or not) or is a Lambda log line (START/END/REPORT RequestId:,
+                         Task timed out, <ISO time><TAB><request id><TAB>…, Lambda's JSON log format).
+                         Not so: a binary file, JSON of another shape, an app's output without any EMF
+                         document, an empty input.
 
 Options
   --format F             auto | lines | filter-log-events | events   (default auto)
@@ -41,7 +48,13 @@ Providers (same variables as the deployed consumers)
   EXAMPLE_HTTP_URL=…     the example JSON-lines HTTP provider
   LOG_LEVEL=…            handlers' JSON logs on stderr (default warn)
 
-Exit code: 0 nothing lost · 1 something lost (the summary names it) · 2 bad usage or configuration.
+Exit code
+  0                      nothing lost
+  1                      something lost (the summary names it)
+  2                      bad usage or configuration (a bad option or provider setting, an INPUT or
+                         --handler FILE that cannot be read or loaded), or an INPUT with nothing usable
+                         in it (see INPUT)
+  3                      an unexpected error (a bug: its stack is printed)
 `;
 
 export interface CliOptions {

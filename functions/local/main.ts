@@ -2,8 +2,10 @@
  * `npm start`: the whole pipeline on one machine, with no AWS account and no configuration.
  * See `cli.ts` for the options and `pipeline.ts` for what runs. The data (and, last, the series of
  * `--prometheus-preview`) go to stdout; progress, the handlers' warnings and the summary go to
- * stderr. Exit code 0 when nothing was lost, 1 when something was (the summary names it), 2 on bad
- * usage or configuration.
+ * stderr. Exit code (`USAGE` documents it): 0 when nothing was lost, 1 when something was (the
+ * summary names it), 2 on bad usage or configuration (an INPUT or --handler FILE that cannot be read
+ * or loaded included) or when INPUT matched no known format (`input/recognise.ts`; said after the
+ * summary), 3 when the run failed on an unexpected error (its stack is printed).
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { createLogger, parseLogLevel } from '../../shared/log/logger.ts';
 import { parseCli, USAGE, UsageError, type CliOptions } from './cli.ts';
 import { rebaseEvents } from './input/rebase.ts';
 import { readInput } from './input/readInput.ts';
+import { InputRecognition } from './input/recognise.ts';
 import { loadSample } from './input/sample.ts';
 import type { InputEvent } from './input/types.ts';
 import type { KinesisHandler } from './esm.ts';
@@ -45,7 +48,7 @@ function defaultLogStream(): string {
 }
 
 /** The input's events: the bundled sample, a file, or standard input (streamed unless `--rebase`). */
-async function openInput(cli: CliOptions, io: MainIo, stats: InputStats): Promise<AsyncIterable<InputEvent> | Iterable<InputEvent>> {
+async function openInput(cli: CliOptions, io: MainIo, stats: InputStats, recognition?: InputRecognition): Promise<AsyncIterable<InputEvent> | Iterable<InputEvent>> {
   if (cli.input === undefined) return loadSample(Date.now());
   let stream: Readable = io.stdin;
   if (cli.input !== '-') {
@@ -64,6 +67,7 @@ async function openInput(cli: CliOptions, io: MainIo, stats: InputStats): Promis
       stats.examples[issue.reason] ??= issue.detail;
     },
     onBlankLine: () => void stats.blankLines++,
+    ...(recognition && { recognition }),
   });
   if (!cli.rebase) return events;
   const all: InputEvent[] = [];
@@ -76,7 +80,17 @@ async function loadHandlers(files: readonly string[], taken: Set<string>): Promi
   const out: LocalProvider[] = [];
   for (const file of files) {
     const path = resolve(file);
-    const mod = (await import(pathToFileURL(path).href)) as { handler?: unknown };
+    try {
+      if (!statSync(path).isFile()) throw new UsageError(`--handler ${file} is not a file`);
+    } catch (err) {
+      throw err instanceof UsageError ? err : new UsageError(`cannot read --handler ${file}: ${(err as Error).message}`);
+    }
+    let mod: { handler?: unknown };
+    try {
+      mod = (await import(pathToFileURL(path).href)) as { handler?: unknown };
+    } catch (err) {
+      throw new UsageError(`cannot load --handler ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     if (typeof mod.handler !== 'function') throw new UsageError(`--handler ${file} does not export a function named "handler"`);
     let name = basename(path).replace(/\.[cm]?[jt]s$/, '') === 'handler' ? basename(dirname(path)) : basename(path).replace(/\.[cm]?[jt]s$/, '');
     while (taken.has(name)) name = `${name}'`;
@@ -105,6 +119,8 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
     return 0;
   }
   const input: InputStats = { logEvents: 0, blankLines: 0, issues: {}, examples: {} };
+  // Whether a file or standard input was in a known format (the bundled sample always is).
+  const recognition = cli.input === undefined ? undefined : new InputRecognition();
   const logger = createLogger({ level: parseLogLevel(io.env.LOG_LEVEL ?? 'warn'), write: (line) => io.stderr(`${line}\n`) });
   try {
     const preview = cli.prometheusPreview ? new PrometheusPreview() : undefined;
@@ -114,7 +130,7 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
     const shown = (p: LocalProvider) => (preview && p.name === 'prometheus' ? 'prometheus (preview, nothing sent)' : p.name);
     io.stderr(`emf-fanout local: ${cli.input === undefined ? 'the bundled sample' : cli.input === '-' ? 'standard input' : cli.input} → forwarder → embedded Kinesis (${cli.shards} shard${cli.shards > 1 ? 's' : ''}) → ${providers.map(shown).join(', ')}\n`);
     const summary = await runLocalPipeline({
-      events: await openInput(cli, io, input),
+      events: await openInput(cli, io, input, recognition),
       providers,
       env: io.env,
       logger,
@@ -129,6 +145,12 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
     io.stderr(renderSummary(summary));
     // What Prometheus would hold, after the summary, on stdout (with the data, so it can be piped).
     if (preview) io.stdout(preview.render());
+    // Before loss: an input in no known format held no data to lose (its lines were plain), so 2 says more than 1.
+    const unusable = recognition?.problem(input.issues);
+    if (unusable !== undefined) {
+      io.stderr(`error: ${unusable}. npm start -- --help lists the formats it reads.\n`);
+      return 2;
+    }
     return exitCodeOf(summary);
   } catch (err) {
     if (err instanceof UsageError || err instanceof EmfFanoutError) {

@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { eventsOfJson, isIssue, looksLikeEventJson } from './jsonInput.ts';
+import type { InputRecognition } from './recognise.ts';
 import type { InputDefaults, InputEvent, InputFormat, InputIssue } from './types.ts';
 
 export interface ReadInputOptions {
@@ -15,6 +16,8 @@ export interface ReadInputOptions {
   onIssue: (issue: InputIssue) => void;
   /** Called for blank lines of raw-line input, which carry no log event. */
   onBlankLine?: () => void;
+  /** Told every raw line and every log event read from JSON, to tell whether the input was in a known format. */
+  recognition?: InputRecognition;
 }
 
 type Mode = 'lines' | 'json-lines' | 'document';
@@ -62,7 +65,11 @@ export async function* readInput(input: Readable, opts: ReadInputOptions): Async
   let mode: Mode | 'undecided' | undefined;
   const document: string[] = [];
   let lineNo = 0;
-  const rawEvent = (message: string): InputEvent => ({ logGroup: defaults.logGroup, logStream: defaults.logStream, timestamp: defaults.now(), message });
+  const recognition = opts.recognition;
+  const rawEvent = (message: string): InputEvent => {
+    recognition?.rawLine(message);
+    return { logGroup: defaults.logGroup, logStream: defaults.logStream, timestamp: defaults.now(), message };
+  };
   try {
     for await (const line of rl) {
       lineNo++;
@@ -96,8 +103,12 @@ export async function* readInput(input: Readable, opts: ReadInputOptions): Async
           continue;
         }
         for (const item of eventsOfJson(parsed.value, jsonFormat, defaults)) {
-          if (isIssue(item)) onIssue({ ...item, detail: `line ${lineNo}: ${item.detail}` });
-          else yield item;
+          if (isIssue(item)) {
+            onIssue({ ...item, detail: `line ${lineNo}: ${item.detail}` });
+            continue;
+          }
+          recognition?.eventRecord();
+          yield item;
         }
       }
     }
@@ -117,7 +128,11 @@ export async function* readInput(input: Readable, opts: ReadInputOptions): Async
     return;
   }
   for (const item of eventsOfJson(parsed.value, jsonFormat, defaults)) {
-    if (isIssue(item)) onIssue(item);
-    else yield item;
+    if (isIssue(item)) {
+      onIssue(item);
+      continue;
+    }
+    recognition?.eventRecord();
+    yield item;
   }
 }
