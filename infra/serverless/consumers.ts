@@ -1,8 +1,9 @@
 /**
  * The consumer functions: one per provider, each enabled per stage by `<key>Enabled`. A
  * disabled consumer contributes nothing (no function, so nothing is bundled, and no role,
- * queue, stream consumer or alarm). To deploy a consumer you wrote, add a line to CONSUMERS
- * and its `<key>…` params to config/params.yml.
+ * queue, stream consumer or alarm). To deploy a consumer you wrote, add an entry to CONSUMERS
+ * (with its cold-start validation in `validate` and how it takes credentials in `secrets`) and
+ * its `<key>…` params (paramKeys.ts, CONSUMER_PARAM_SUFFIXES) to config/params.yml.
  *
  * Each enabled consumer gets:
  * - a Kinesis event source mapping: ReportBatchItemFailures, bisect on error, bounded retries
@@ -11,8 +12,19 @@
  * - a role that may only read this stream (or its own stream consumer), read exactly the
  *   secrets its environment references, write its own logs and send to its failure queue;
  * - alarms on iterator age, errors and failure-queue depth.
+ *
+ * Before that, its environment goes through the function's own cold-start validation and the
+ * plain-secret rules (coldStart.ts): a consumer that would fail every invocation, or carry a
+ * credential in plain text, is not packaged.
  */
+import { loadConfig as loadExampleHttpConfig } from '../../functions/consumers/example-http/config.ts';
+import { loadPrometheusConfig } from '../../functions/consumers/prometheus/config.ts';
+import { loadStatsdConfig } from '../../functions/consumers/statsd/config.ts';
+import type { Env } from '../../shared/config/env.ts';
+import { loadConsumerConfig } from '../../shared/consumer/config.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { errorsAlarm, iteratorAgeAlarm, queueDepthAlarm } from './alarms.ts';
+import { checkColdStart, checkPlainSecrets, type DeployContext, type SecretSettings } from './coldStart.ts';
 import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement, secretRefs, secretStatements, type Statement } from './iam.ts';
 import type { Params } from './params.ts';
 
@@ -23,12 +35,70 @@ export interface ConsumerSpec {
   functionKey: string;
   handler: string;
   description: string;
+  /**
+   * What the handler validates at cold start, minus fetching secrets: the provider's config loader
+   * and the consumer core's `loadConsumerConfig` (createConsumerHandler). Throws ConfigError.
+   */
+  validate(env: Env, d: DeployContext): void;
+  /** How the provider takes credentials, for the plain-secret rules. */
+  secrets: SecretSettings;
 }
 
 export const CONSUMERS: readonly ConsumerSpec[] = [
-  { key: 'prometheus', functionKey: 'prometheus', handler: 'functions/consumers/prometheus/handler.handler', description: 'emf-fanout consumer: Prometheus remote write' },
-  { key: 'statsd', functionKey: 'statsd', handler: 'functions/consumers/statsd/handler.handler', description: 'emf-fanout consumer: StatsD / DogStatsD' },
-  { key: 'exampleHttp', functionKey: 'example-http', handler: 'functions/consumers/example-http/handler.handler', description: 'emf-fanout consumer: example HTTP provider' },
+  {
+    key: 'prometheus',
+    functionKey: 'prometheus',
+    handler: 'functions/consumers/prometheus/handler.handler',
+    description: 'emf-fanout consumer: Prometheus remote write',
+    validate: (env) => {
+      loadPrometheusConfig(env);
+      loadConsumerConfig(env);
+    },
+    secrets: {
+      prefixes: ['PROM_RW_', 'CONSUMER_'],
+      refVariables: ['PROM_RW_BASIC_PASSWORD_REF', 'PROM_RW_BEARER_TOKEN_REF', 'PROM_RW_HEADERS_REF'],
+      headerVariables: { PROM_RW_HEADERS: 'PROM_RW_HEADERS_REF' },
+      urlCredentials: {
+        PROM_RW_URL:
+          'give credentials by reference: PROM_RW_AUTH=basic with PROM_RW_BASIC_USERNAME and PROM_RW_BASIC_PASSWORD_REF, PROM_RW_AUTH=bearer with PROM_RW_BEARER_TOKEN_REF, or headers in PROM_RW_HEADERS_REF',
+      },
+      authorization: 'PROM_RW_AUTH=bearer with PROM_RW_BEARER_TOKEN_REF, or PROM_RW_AUTH=basic with PROM_RW_BASIC_USERNAME and PROM_RW_BASIC_PASSWORD_REF',
+    },
+  },
+  {
+    key: 'statsd',
+    functionKey: 'statsd',
+    handler: 'functions/consumers/statsd/handler.handler',
+    description: 'emf-fanout consumer: StatsD / DogStatsD',
+    validate: (env, d) => {
+      const config = loadStatsdConfig(env);
+      loadConsumerConfig(env);
+      // The handler's StatsdProvider loads unix-dgram for uds at cold start; the bundle leaves it out.
+      if (config.transport.protocol === 'uds' && d.bundleExcludes.includes('unix-dgram')) {
+        throw new ConfigError(
+          'STATSD_PROTOCOL',
+          `must be udp or tcp in Lambda, got "uds": the bundles leave out hot-shots' native dependency unix-dgram (exclude in infra/esbuild.yml), so the function cannot load it; the Datadog Lambda extension listens on UDP 127.0.0.1:8125`,
+        );
+      }
+    },
+    secrets: { prefixes: ['STATSD_', 'CONSUMER_'], refVariables: [], headerVariables: {}, urlCredentials: {} },
+  },
+  {
+    key: 'exampleHttp',
+    functionKey: 'example-http',
+    handler: 'functions/consumers/example-http/handler.handler',
+    description: 'emf-fanout consumer: example HTTP provider',
+    validate: (env) => {
+      loadExampleHttpConfig(env);
+      loadConsumerConfig(env);
+    },
+    secrets: {
+      prefixes: ['EXAMPLE_HTTP_', 'CONSUMER_'],
+      refVariables: ['EXAMPLE_HTTP_AUTHORIZATION_REF'],
+      headerVariables: {},
+      urlCredentials: { EXAMPLE_HTTP_URL: 'give the Authorization header value by reference in EXAMPLE_HTTP_AUTHORIZATION_REF' },
+    },
+  },
 ];
 
 /** Serverless Framework's logical-ID normalisation of a function key (`example-http` → `ExampleDashhttp`). */
@@ -63,13 +133,26 @@ export interface ConsumerOutput {
   resources: Record<string, Cfn>;
 }
 
-export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSettings): Promise<ConsumerOutput> {
+export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSettings, d: DeployContext): Promise<ConsumerOutput> {
   if (!(await p.bool(`${spec.key}Enabled`))) return { functions: {}, resources: {} };
   const service = await p.service();
   const stage = await p.stage();
   const name = normalizedFunctionName(spec.functionKey);
-  const environment = await p.stringMap(`${spec.key}Environment`);
-  const refs = secretRefs(`${spec.key}Environment`, environment);
+  const envParam = `${spec.key}Environment`;
+  const environment = await p.stringMap(envParam);
+  checkPlainSecrets(envParam, environment, spec.secrets);
+  const refs = secretRefs(envParam, environment);
+  checkColdStart(
+    {
+      functionKey: spec.functionKey,
+      environment,
+      paramOf: (v) => `${envParam}.${v}`,
+      whenUnset: (v) => `set ${envParam}.${v}, or ${spec.key}Enabled: false`,
+      validate: (env) => spec.validate(env, d),
+    },
+    d,
+  );
+  const reserved = await p.optionalInt(`${spec.key}ReservedConcurrency`, 1, Number.POSITIVE_INFINITY);
   const kmsKeyArn = await p.string(`${spec.key}KmsKeyArn`, { allowEmpty: true });
   const efo = await p.bool(`${spec.key}EnhancedFanOut`);
   const topic = await p.string('alarmTopicArn', { allowEmpty: true });
@@ -108,6 +191,7 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
     role: ids.role,
     memorySize: await p.int('consumerMemorySize', 128, 10_240),
     timeout: await p.int('consumerTimeout', 1, 900),
+    ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
     environment,
     events: [
       {

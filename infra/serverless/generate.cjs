@@ -8,5 +8,4 @@ const load = () => tsx.require('./generate.ts', __filename);
 module.exports = {
   functions: (ctx) => load().generateFunctions(ctx),
   resources: (ctx) => load().generateResources(ctx),
-  forwarderExcludeLogGroups: (ctx) => load().forwarderExcludeLogGroups(ctx),
 };

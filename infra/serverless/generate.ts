@@ -1,24 +1,53 @@
 /**
- * The parts of the template that depend on params in ways YAML cannot express: which
- * consumers exist, one subscription filter per listed log group, IAM statements for the
- * secrets a consumer's environment references. Called by Serverless through generate.cjs
+ * The parts of the template that depend on params in ways YAML cannot express: the forwarder
+ * and the consumers that exist (each checked against its own cold-start validation first), one
+ * subscription filter per listed log group, IAM statements for the secrets a consumer's
+ * environment references. Called by Serverless through generate.cjs
  * (`${file(./infra/serverless/generate.cjs):functions}` etc.).
+ *
+ * Before anything is generated, the params are checked: no unknown key (paramKeys.ts), and the
+ * params only the static templates read have allowed values (templateParams.ts).
  */
+import { type DeployContext } from './coldStart.ts';
 import { CONSUMERS, generateConsumer, readEsmSettings } from './consumers.ts';
+import { generateForwarder } from './forwarder.ts';
 import { type Cfn } from './iam.ts';
+import { checkParamKeys, knownParamKeys } from './paramKeys.ts';
 import { Params, type ResolverContext } from './params.ts';
-import { forwarderExcludes, generateNewLogGroup, readLogGroupSettings, subscriptionFilterResources } from './subscriptions.ts';
+import { checkTemplateParams } from './templateParams.ts';
+import { generateNewLogGroup, readLogGroupSettings, subscriptionFilterResources } from './subscriptions.ts';
 
 interface Generated {
   functions: Record<string, Cfn>;
   resources: Record<string, Cfn>;
 }
 
+const KNOWN_PARAMS = knownParamKeys(CONSUMERS.map((c) => c.key));
+
+async function deployContext(ctx: ResolverContext, p: Params): Promise<DeployContext> {
+  const providerEnvironment = await ctx.resolveVariable('self:provider.environment, null');
+  const excludes = await ctx.resolveVariable('self:custom.esbuild.exclude, null');
+  return {
+    service: await p.service(),
+    stage: await p.stage(),
+    region: await p.string('region'),
+    providerEnvironment: typeof providerEnvironment === 'object' && providerEnvironment !== null ? (providerEnvironment as Record<string, unknown>) : {},
+    bundleExcludes: Array.isArray(excludes) ? excludes.filter((x): x is string => typeof x === 'string') : [],
+  };
+}
+
 async function generate(ctx: ResolverContext): Promise<Generated> {
-  const p = new Params(ctx);
+  const p = new Params(ctx, new Set(KNOWN_PARAMS));
+  await checkParamKeys(ctx, await p.stage(), KNOWN_PARAMS);
+  await checkTemplateParams(p);
+  const d = await deployContext(ctx, p);
   const esm = await readEsmSettings(p);
   const logGroups = await readLogGroupSettings(p);
-  const parts = [...(await Promise.all(CONSUMERS.map((c) => generateConsumer(c, p, esm)))), await generateNewLogGroup(p, logGroups)];
+  const parts = [
+    { functions: await generateForwarder(p, d, logGroups.exclude), resources: {} },
+    ...(await Promise.all(CONSUMERS.map((c) => generateConsumer(c, p, esm, d)))),
+    await generateNewLogGroup(p, logGroups, d),
+  ];
   const out: Generated = { functions: {}, resources: subscriptionFilterResources(logGroups) };
   for (const part of parts) {
     Object.assign(out.functions, part.functions);
@@ -27,7 +56,7 @@ async function generate(ctx: ResolverContext): Promise<Generated> {
   return out;
 }
 
-/** Functions of the enabled consumers (and the new-log-group function), for `functions:`. */
+/** The forwarder, the enabled consumers (and the new-log-group function), for `functions:`. */
 export async function generateFunctions(ctx: ResolverContext): Promise<Record<string, Cfn>> {
   return (await generate(ctx)).functions;
 }
@@ -35,10 +64,4 @@ export async function generateFunctions(ctx: ResolverContext): Promise<Record<st
 /** Their resources plus the deploy-time subscription filters, for `resources:`. */
 export async function generateResources(ctx: ResolverContext): Promise<{ Resources: Record<string, Cfn> }> {
   return { Resources: (await generate(ctx)).resources };
-}
-
-/** The forwarder's `EXCLUDE_LOG_GROUPS`. */
-export async function forwarderExcludeLogGroups(ctx: ResolverContext): Promise<string> {
-  const p = new Params(ctx);
-  return forwarderExcludes({ service: await p.service(), stage: await p.stage(), exclude: await p.list('excludeLogGroups') });
 }

@@ -8,25 +8,50 @@ import { EmfFanoutError } from '../../shared/errors.ts';
 /** What Serverless passes to a `${file(x.cjs):prop}` function. */
 export interface ResolverContext {
   resolveVariable(address: string): Promise<unknown>;
+  /** The CLI options; `param` holds the `--param key=value` entries. */
+  options?: { param?: string | readonly string[] | null | undefined } | undefined;
 }
 
-/** A param is missing or has the wrong type. */
+export const PARAMS_FILE = 'config/params.yml, or the file named by EMF_FANOUT_PARAMS';
+
+/** A param is missing, has the wrong type, or would break the deployed functions. */
 export class ParamError extends EmfFanoutError {
   override readonly name = 'ParamError';
   constructor(
     readonly param: string,
     message: string,
+    where: string = PARAMS_FILE,
   ) {
-    super(`param "${param}" ${message} (config/params.yml, or the file named by EMF_FANOUT_PARAMS)`, 'param_invalid');
+    super(`param "${param}" ${message} (${where})`, 'param_invalid');
+    // A settings mistake, not a bug: Serverless prints `error.stack`, which should be the message alone.
+    this.stack = `${this.name}: ${this.message}`;
   }
+}
+
+function checkInt(name: string, v: unknown, min: number, max: number, also: readonly number[], orElse = ''): number {
+  const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || ((n < min || n > max) && !also.includes(n))) {
+    const range = max === Number.POSITIVE_INFINITY ? `of at least ${min}` : `from ${min} to ${max}`;
+    const extra = also.length ? ` (or ${also.join(', ')})` : '';
+    throw new ParamError(name, `must be an integer ${range}${extra}${orElse}, got ${JSON.stringify(v)}`);
+  }
+  return n;
 }
 
 /** Typed access to params; values are read once and cached. */
 export class Params {
   private readonly cache = new Map<string, Promise<unknown>>();
-  constructor(private readonly ctx: ResolverContext) {}
+  /**
+   * @param known every param name the deployment may read (paramKeys.ts); reading any other name is a
+   *   bug of the generator (the unknown-key check would call a user's setting of it a typo).
+   */
+  constructor(
+    private readonly ctx: ResolverContext,
+    private readonly known?: ReadonlySet<string>,
+  ) {}
 
   private raw(name: string): Promise<unknown> {
+    if (this.known && !this.known.has(name)) throw new Error(`the generator reads param "${name}", which is not listed in infra/serverless/paramKeys.ts`);
     let p = this.cache.get(name);
     if (!p) {
       // The `, null` fallback turns "not set" into null, so the error below can name the param.
@@ -51,14 +76,22 @@ export class Params {
     return s;
   }
 
-  async int(name: string, min: number, max: number, also: readonly number[] = []): Promise<number> {
+  /** A scalar as an environment variable's value ('' allowed: the function's default). */
+  async scalar(name: string): Promise<string> {
     const v = await this.present(name);
-    const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || ((n < min || n > max) && !also.includes(n))) {
-      const extra = also.length ? ` (or ${also.join(', ')})` : '';
-      throw new ParamError(name, `must be an integer from ${min} to ${max}${extra}, got ${JSON.stringify(v)}`);
-    }
-    return n;
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new ParamError(name, `must be a string, number or boolean, got ${JSON.stringify(v)}`);
+    return String(v).trim();
+  }
+
+  async int(name: string, min: number, max: number, also: readonly number[] = []): Promise<number> {
+    return checkInt(name, await this.present(name), min, max, also);
+  }
+
+  /** An integer, or nothing when the param is unset, null or ''. */
+  async optionalInt(name: string, min: number, max: number): Promise<number | undefined> {
+    const v = await this.raw(name);
+    if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return undefined;
+    return checkInt(name, v, min, max, [], " (or '' for none)");
   }
 
   async bool(name: string): Promise<boolean> {

@@ -15,9 +15,11 @@
  * (infra/resources/forwarder.yml); every filter depends on it.
  */
 import { createHash } from 'node:crypto';
+import { loadNewLogGroupConfig } from '../../functions/new-log-group/config.ts';
 import { pipelineNames } from '../subscribe/naming.ts';
 import { buildSelectionRules, judgeName, SelectionError, type SelectionRules } from '../subscribe/selection.ts';
 import { errorsAlarm, queueDepthAlarm } from './alarms.ts';
+import { checkColdStart, type DeployContext } from './coldStart.ts';
 import { normalizedFunctionName } from './consumers.ts';
 import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement } from './iam.ts';
 import { ParamError, type Params } from './params.ts';
@@ -106,7 +108,18 @@ export function forwarderExcludes(s: Pick<LogGroupSettings, 'service' | 'stage' 
   return [`${pipelineNames(s.service, s.stage).pipelineLogGroupPrefix}*`, ...s.exclude].join(',');
 }
 
-export async function generateNewLogGroup(p: Params, s: LogGroupSettings): Promise<{ functions: Record<string, Cfn>; resources: Record<string, Cfn> }> {
+/** Which param each of the new-log-group function's variables comes from (the others are the generator's). */
+const NEW_LOG_GROUP_PARAM_OF: Readonly<Record<string, string>> = {
+  FILTER_PATTERN: 'filterPattern',
+  SUBSCRIBE_NAMES: 'subscribeLogGroupNames',
+  SUBSCRIBE_PREFIXES: 'subscribeLogGroupPrefixes',
+  SUBSCRIBE_PATTERNS: 'subscribeLogGroupPatterns',
+  SUBSCRIBE_TAGS: 'subscribeLogGroupTags',
+  EXCLUDE_LOG_GROUPS: 'excludeLogGroups',
+  MAX_FILTERS_PER_LOG_GROUP: 'maxFiltersPerLogGroup',
+};
+
+export async function generateNewLogGroup(p: Params, s: LogGroupSettings, d: DeployContext): Promise<{ functions: Record<string, Cfn>; resources: Record<string, Cfn> }> {
   const newGroups = await p.bool('subscribeNewLogGroups');
   const atDeploy = hasDeployTimeSelection(s);
   if (!newGroups && !atDeploy) return { functions: {}, resources: {} };
@@ -121,6 +134,7 @@ export async function generateNewLogGroup(p: Params, s: LogGroupSettings): Promi
   const label = `emf-fanout ${s.stage} ${key}`;
   const tagsUsed = Object.keys(s.tags).length > 0;
 
+  const reserved = await p.optionalInt('newLogGroupReservedConcurrency', 1, Number.POSITIVE_INFINITY);
   const fn = {
     handler: 'functions/new-log-group/handler.handler',
     description: `emf-fanout: subscribes ${[atDeploy && 'existing log groups at deploy time', newGroups && 'new log groups (CloudTrail CreateLogGroup)'].filter(Boolean).join(' and ')}`,
@@ -128,6 +142,7 @@ export async function generateNewLogGroup(p: Params, s: LogGroupSettings): Promi
     memorySize: 256,
     timeout: atDeploy ? DEPLOY_TIME_FUNCTION_TIMEOUT : 30,
     maximumRetryAttempts: 2,
+    ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
     destinations: { onFailure: { type: 'sqs', arn: getAtt(ids.queue, 'Arn') } },
     environment: {
       DESTINATION_ARN: getAtt('ForwarderLambdaFunction', 'Arn'),
@@ -142,6 +157,15 @@ export async function generateNewLogGroup(p: Params, s: LogGroupSettings): Promi
       MAX_FILTERS_PER_LOG_GROUP: String(s.maxFilters),
     },
   };
+  checkColdStart(
+    {
+      functionKey: key,
+      environment: fn.environment,
+      paramOf: (v) => NEW_LOG_GROUP_PARAM_OF[v] ?? v,
+      validate: (env) => void loadNewLogGroupConfig(env),
+    },
+    d,
+  );
   // The CreateLogGroup path; the deploy-time resource has its own policy (subscriptionResource.ts).
   const eventStatements: Cfn[] = newGroups
     ? [

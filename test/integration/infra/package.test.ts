@@ -71,6 +71,8 @@ beforeAll(async () => {
       streamKmsKeyArn: STREAM_KEY,
       forwarderAsyncRetries: 1,
       forwarderAsyncMaxEventAgeSeconds: 3600,
+      forwarderReservedConcurrency: 20,
+      prometheusReservedConcurrency: 5,
       batchSize: 250,
       batchWindowSeconds: 7,
       startingPosition: 'TRIM_HORIZON',
@@ -388,6 +390,19 @@ describe('operations', () => {
     for (const [, a] of alarms) expect(a.AlarmActions).toEqual([TOPIC]);
     // Without a topic the alarms exist, with no actions.
     for (const [, a] of ofType(shipped.template, 'AWS::CloudWatch::Alarm')) expect((resolve(shipped.template, a.Properties) as Record<string, unknown>).AlarmActions).toBeUndefined();
+  });
+
+  it('reserves concurrency for the functions that have a reservedConcurrency param, and only for them', () => {
+    const reserved = (p: Packaged) =>
+      Object.fromEntries(ofType(p.template, 'AWS::Lambda::Function').map(([id, f]) => [id, f.Properties.ReservedConcurrentExecutions as number | undefined]));
+    expect(reserved(full)).toEqual({
+      ForwarderLambdaFunction: 20,
+      PrometheusLambdaFunction: 5,
+      StatsdLambdaFunction: undefined,
+      ExampleDashhttpLambdaFunction: undefined,
+      NewDashlogDashgroupLambdaFunction: undefined,
+    });
+    expect(reserved(shipped)).toEqual({ ForwarderLambdaFunction: undefined });
   });
 
   it('sets log retention on every function log group', () => {

@@ -1,35 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { generateFunctions, generateResources } from '../../../infra/serverless/generate.ts';
 import { secretRefs, secretResource } from '../../../infra/serverless/iam.ts';
 import { subscriptionFilterLogicalId } from '../../../infra/serverless/subscriptions.ts';
-import { DEFAULT_FILTER_PATTERN, mergeParams } from '../../../infra/subscribe/settings.ts';
-
-const FILE = new URL('../../../config/params.yml', import.meta.url);
-const shipped = (stage = 'dev') => mergeParams(parse(readFileSync(FILE, 'utf8')), stage, 'config/params.yml');
-
-/** Resolves `param:`, `self:service` and `sls:stage` the way Serverless does for a `${file(x.cjs)}` function. */
-function ctx(params: Record<string, unknown>, stage = 'dev') {
-  return {
-    resolveVariable: async (address: string) => {
-      if (address === 'self:service') return 'emf-fanout';
-      if (address === 'sls:stage') return stage;
-      const m = /^param:([^,]+)(, null)?$/.exec(address);
-      if (!m) throw new Error(`unexpected address ${address}`);
-      const v = params[m[1]!];
-      if (v === undefined && !m[2]) throw new Error('Value not found at "param" source');
-      return v ?? null;
-    },
-  };
-}
+import { DEFAULT_FILTER_PATTERN } from '../../../infra/subscribe/settings.ts';
+import { ctx, shipped } from './slsContext.ts';
 
 type Res = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
 
 describe('config/params.yml as shipped', () => {
-  it('has every param the generator reads, and deploys no consumer and no filter by default', async () => {
+  it('has every param the generator reads, and deploys the forwarder only, and no filter, by default', async () => {
     const params = shipped();
-    expect(await generateFunctions(ctx(params))).toEqual({});
+    expect(Object.keys(await generateFunctions(ctx(params)))).toEqual(['forwarder']);
     expect((await generateResources(ctx(params))).Resources).toEqual({});
   });
 
@@ -127,7 +108,7 @@ describe('deploy-time subscriptions (custom resource)', () => {
     });
     expect(r.LogGroupSubscriptionsPolicy!.Properties.Roles).toEqual([{ Ref: 'NewDashlogDashgroupRole' }]);
     // Without subscribeNewLogGroups: the function serves the resource only, and has time for a large account.
-    expect(Object.keys(fns)).toEqual(['new-log-group']);
+    expect(Object.keys(fns)).toEqual(['forwarder', 'new-log-group']);
     expect((fns['new-log-group'] as { timeout: number }).timeout).toBe(900);
     expect(r.NewDashlogDashgroupCreateLogGroupRule).toBeUndefined();
     expect(r.NewDashlogDashgroupEventsInvokePermission).toBeUndefined();
@@ -158,7 +139,7 @@ describe('deploy-time subscriptions (custom resource)', () => {
 
   it('is absent for exact names alone, and for no selection at all', async () => {
     const namesOnly = await generated({ subscribeLogGroupNames: ['/ecs/payments'] });
-    expect(namesOnly.fns).toEqual({});
+    expect(Object.keys(namesOnly.fns)).toEqual(['forwarder']);
     expect(Object.values(namesOnly.r).map((x) => x.Type)).toEqual(['AWS::Logs::SubscriptionFilter']);
     const withNew = await generated({ subscribeLogGroupNames: ['/ecs/payments'], subscribeNewLogGroups: true });
     expect(withNew.r.LogGroupSubscriptions).toBeUndefined();

@@ -1,0 +1,251 @@
+/**
+ * `npm run package` refuses settings that would fail every invocation, unknown params and
+ * plain-text credentials (infra/serverless/coldStart.ts, paramKeys.ts, templateParams.ts).
+ * These tests call the generator the way Serverless does (slsContext.ts); the same cases run
+ * through a real `sls package` in test/integration/infra/packageValidation.test.ts.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isCredentialName } from '../../../infra/serverless/coldStart.ts';
+import { CONSUMERS } from '../../../infra/serverless/consumers.ts';
+import { generateFunctions, generateResources } from '../../../infra/serverless/generate.ts';
+import { knownParamKeys } from '../../../infra/serverless/paramKeys.ts';
+import { Params } from '../../../infra/serverless/params.ts';
+import { LOG_LEVELS, STREAM_MODES } from '../../../infra/serverless/templateParams.ts';
+import { parseLogLevel } from '../../../shared/log/logger.ts';
+import { ctx, shipped, shippedDoc, slsContext } from './slsContext.ts';
+
+const ROOT = new URL('../../../', import.meta.url);
+const PROM_URL = 'https://prom.example.com/api/v1/write';
+type Fn = { environment: Record<string, unknown>; reservedConcurrency?: number };
+
+const failure = (params: Record<string, unknown>) => generateFunctions(ctx({ ...shipped(), ...params })).then(
+  () => {
+    throw new Error('generated without an error');
+  },
+  (e: Error) => e.message,
+);
+const prometheus = (env: Record<string, string>) => ({ prometheusEnabled: true, prometheusEnvironment: { PROM_RW_URL: PROM_URL, ...env } });
+
+describe('settings that would fail every cold start fail the packaging, naming the param and the allowed values', () => {
+  it('recordCompression: zip (the forwarder)', async () => {
+    expect(await failure({ recordCompression: 'zip' })).toBe(
+      'param "recordCompression" would make function "forwarder" fail at every cold start: Environment variable RECORD_COMPRESSION must be one of brotli, gzip, none, got "zip" (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+  });
+
+  it('prometheusEnabled: true without PROM_RW_URL', async () => {
+    expect(await failure({ prometheusEnabled: true })).toBe(
+      'param "prometheusEnvironment.PROM_RW_URL" would make function "prometheus" fail at every cold start: Environment variable PROM_RW_URL is required; set prometheusEnvironment.PROM_RW_URL, or prometheusEnabled: false (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+  });
+
+  it('PROM_RW_DIMENSION_MODE: perset', async () => {
+    expect(await failure(prometheus({ PROM_RW_DIMENSION_MODE: 'perset' }))).toBe(
+      'param "prometheusEnvironment.PROM_RW_DIMENSION_MODE" would make function "prometheus" fail at every cold start: Environment variable PROM_RW_DIMENSION_MODE must be one of per-set, union, got "perset" (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+  });
+
+  it('streamMode: ONDEMAND (the template supports ON_DEMAND and PROVISIONED)', async () => {
+    expect(await failure({ streamMode: 'ONDEMAND' })).toBe(
+      'param "streamMode" must be one of ON_DEMAND, PROVISIONED, got "ONDEMAND" (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    // What stream.yml tests for, and passes to StreamModeDetails.
+    expect(readFileSync(new URL('infra/resources/stream.yml', ROOT), 'utf8')).toContain("StreamIsProvisioned: !Equals ['${param:streamMode}', PROVISIONED]");
+    expect(STREAM_MODES).toEqual(['ON_DEMAND', 'PROVISIONED']);
+    await expect(failure({ streamMode: 'PROVISIONED', streamShardCount: 0 })).resolves.toMatch(/param "streamShardCount" must be an integer of at least 1, got 0/);
+  });
+
+  it("the other functions' loaders too: the consumer core, StatsD, the example HTTP provider", async () => {
+    expect(await failure(prometheus({ CONSUMER_MAX_RETRIES: 'lots' }))).toMatch(
+      /^param "prometheusEnvironment.CONSUMER_MAX_RETRIES" would make function "prometheus" fail at every cold start: Environment variable CONSUMER_MAX_RETRIES must be an integer, got "lots"/,
+    );
+    expect(await failure({ statsdEnabled: true, statsdEnvironment: { STATSD_STYLE: 'graphite' } })).toMatch(
+      /^param "statsdEnvironment.STATSD_STYLE" would make function "statsd" fail .*must be one of dogstatsd, telegraf, statsd, got "graphite"/,
+    );
+    expect(await failure({ exampleHttpEnabled: true, exampleHttpEnvironment: { EXAMPLE_HTTP_URL: 'ftp://x.example.com' } })).toMatch(
+      /^param "exampleHttpEnvironment.EXAMPLE_HTTP_URL" would make function "example-http" fail .*must be an http or https URL/,
+    );
+    expect(await failure(prometheus({ PROM_RW_AUTH: 'bearer' }))).toMatch(/PROM_RW_BEARER_TOKEN_REF is required; set prometheusEnvironment.PROM_RW_BEARER_TOKEN_REF, or prometheusEnabled: false/);
+    expect(await failure({ platformMetrics: 'maybe' })).toMatch(/^param "platformMetrics" would make function "forwarder" fail .*PLATFORM_METRICS must be true or false/);
+    expect(await failure({ recordCompression: 'none', recordTargetBytes: 1_048_576 })).toMatch(/^param "recordTargetBytes" .*must leave room under KINESIS_MAX_RECORD_BYTES/);
+  });
+
+  it('STATSD_PROTOCOL=uds: the bundles leave out unix-dgram, so the function could not load it in Lambda', async () => {
+    expect(await failure({ statsdEnabled: true, statsdEnvironment: { STATSD_PROTOCOL: 'uds' } })).toMatch(
+      /^param "statsdEnvironment.STATSD_PROTOCOL" would make function "statsd" fail at every cold start: Environment variable STATSD_PROTOCOL must be udp or tcp in Lambda, got "uds".*infra\/esbuild.yml/,
+    );
+  });
+
+  it('a value of provider.environment (serverless.yml) is named as such', async () => {
+    const base = ctx({ ...shipped(), ...prometheus({}) });
+    const withProviderEnv = {
+      ...base,
+      resolveVariable: async (a: string) => (a.startsWith('self:provider.environment') ? { NODE_OPTIONS: '--enable-source-maps', CONSUMER_RETRY_MIN_DELAY_MS: '-5' } : base.resolveVariable(a)),
+    };
+    await expect(generateFunctions(withProviderEnv)).rejects.toThrow(
+      'param "provider.environment.CONSUMER_RETRY_MIN_DELAY_MS" would make function "prometheus" fail at every cold start: Environment variable CONSUMER_RETRY_MIN_DELAY_MS must be >= 0, got -5 (serverless.yml)',
+    );
+  });
+
+  it('enumerated params of the static templates: logLevel, logRetentionDays', async () => {
+    expect(await failure({ logLevel: 'verbose' })).toMatch(/^param "logLevel" must be one of debug, info, warn, error, got "verbose"/);
+    // The logger would silently log at info instead; the listed levels are exactly the ones it knows.
+    expect(parseLogLevel('verbose')).toBe('info');
+    for (const l of LOG_LEVELS) expect(parseLogLevel(l)).toBe(l);
+    expect(await failure({ logRetentionDays: 13 })).toMatch(/^param "logRetentionDays" must be one of 1, 3, 5, 7, 14, 30, .*3653, got 13/);
+  });
+});
+
+describe('unknown params are named, with the closest known one', () => {
+  it('a misspelled key in default:, in the stage section and in --param', async () => {
+    const { recordCompression, ...rest } = shipped();
+    const typo = await generateFunctions(ctx({ ...rest, recordCompresion: recordCompression })).catch((e: Error) => e.message);
+    expect(typo).toBe('unknown param "recordCompresion" in section "default:" (did you mean "recordCompression"?) (config/params.yml, or the file named by EMF_FANOUT_PARAMS)');
+
+    const doc = { ...shippedDoc(), prod: { logRetentionDays: 30, batchSzie: 3, wholeNewThing: 1 } };
+    await expect(generateFunctions(slsContext(doc, 'prod'))).rejects.toThrow(
+      'unknown params "batchSzie" in section "prod:" (did you mean "batchSize"?); "wholeNewThing" in section "prod:" (no known setting is close; config/params.yml lists them all)',
+    );
+    // Another stage's section is checked when that stage is packaged (Serverless leaves it unresolved).
+    await expect(generateFunctions(slsContext(doc, 'dev'))).resolves.toHaveProperty('forwarder');
+    await expect(generateFunctions(slsContext(shippedDoc(), 'dev', ['statsdEnabeld=true']))).rejects.toThrow('unknown param "statsdEnabeld" in --param (did you mean "statsdEnabled"?)');
+  });
+
+  it('knows exactly the keys config/params.yml documents, and every ${param:…} of the YAML templates', () => {
+    const known = knownParamKeys(CONSUMERS.map((c) => c.key));
+    // The optional `<consumer>IamStatements` are documented in a comment there.
+    const optional = CONSUMERS.map((c) => `${c.key}IamStatements`);
+    expect(Object.keys(shippedDoc().default!).sort()).toEqual(known.filter((k) => !optional.includes(k)).sort());
+    const yml = ['serverless.yml', ...readdirSync(new URL('infra/resources/', ROOT)).map((f) => `infra/resources/${f}`)];
+    const used = yml.flatMap((f) => [...readFileSync(new URL(f, ROOT), 'utf8').matchAll(/\$\{param:([A-Za-z0-9]+)/g)].map((m) => m[1]!));
+    expect(used.length).toBeGreaterThan(5);
+    expect(used.filter((k) => !known.includes(k))).toEqual([]);
+  });
+
+  it('refuses (as a generator bug) to read a param missing from the list', async () => {
+    await expect(new Params(ctx({ a: 1, b: 2 }), new Set(['a'])).int('b', 0, 9)).rejects.toThrow('reads param "b", which is not listed in infra/serverless/paramKeys.ts');
+  });
+});
+
+describe('credentials in plain values are refused, without showing them', () => {
+  const refused = async (params: Record<string, unknown>) => {
+    const message = await failure(params);
+    expect(message).not.toContain('hunter2');
+    return message;
+  };
+
+  it('user info in a URL: PROM_RW_URL, EXAMPLE_HTTP_URL, even one that does not parse', async () => {
+    expect(await refused({ prometheusEnabled: true, prometheusEnvironment: { PROM_RW_URL: 'https://user:hunter2@prom.example.com/api/v1/write' } })).toBe(
+      'param "prometheusEnvironment.PROM_RW_URL" is a URL with credentials in its user info (user:password@), which would be packaged in plain text (the value is not shown): give credentials by reference: PROM_RW_AUTH=basic with PROM_RW_BASIC_USERNAME and PROM_RW_BASIC_PASSWORD_REF, PROM_RW_AUTH=bearer with PROM_RW_BEARER_TOKEN_REF, or headers in PROM_RW_HEADERS_REF (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    expect(await refused({ exampleHttpEnabled: true, exampleHttpEnvironment: { EXAMPLE_HTTP_URL: 'https://user:hunter2@metrics.example.com/ingest' } })).toBe(
+      'param "exampleHttpEnvironment.EXAMPLE_HTTP_URL" is a URL with credentials in its user info (user:password@), which would be packaged in plain text (the value is not shown): give the Authorization header value by reference in EXAMPLE_HTTP_AUTHORIZATION_REF (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    // The loader would echo a URL it cannot parse; the secret check runs first.
+    expect(await refused({ exampleHttpEnabled: true, exampleHttpEnvironment: { EXAMPLE_HTTP_URL: 'https://user:hunter 2@x y' } })).toMatch(/EXAMPLE_HTTP_URL" is a URL with credentials/);
+    expect(await refused(prometheus({ PROM_RW_URL: `${PROM_URL}?tenant=a&api_key=hunter2` }))).toMatch(/PROM_RW_URL" is a URL with a credential-like query parameter/);
+  });
+
+  it('credential-like headers in PROM_RW_HEADERS (Authorization, X-Api-Key, api-key, token names), pointing to PROM_RW_HEADERS_REF', async () => {
+    const headers = (h: Record<string, string>) => prometheus({ PROM_RW_HEADERS: JSON.stringify(h) });
+    expect(await refused(headers({ 'X-Scope-OrgID': 'team-a', 'X-Api-Key': 'hunter2' }))).toBe(
+      'param "prometheusEnvironment.PROM_RW_HEADERS" sets the credential-like header "X-Api-Key" in plain text (the value is not shown): put headers with credentials in a secret and name it in PROM_RW_HEADERS_REF ("ssm:<parameter>" or "secretsmanager:<secret>[#<json key>]"; the secret is a JSON object of headers) (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    expect(await refused(headers({ Authorization: 'Bearer hunter2' }))).toMatch(/header "Authorization" .*PROM_RW_HEADERS_REF .*, or use PROM_RW_AUTH=bearer with PROM_RW_BEARER_TOKEN_REF/);
+    for (const h of ['api-key', 'X-Auth-Token', 'Private-Token', 'Cookie', 'X-Functions-Key']) expect(await refused(headers({ [h]: 'hunter2' }))).toContain(`header "${h}"`);
+    // Not credentials: these headers package.
+    const fns = (await generateFunctions(ctx({ ...shipped(), ...headers({ 'X-Scope-OrgID': 'team-a', 'X-Prometheus-Tenant': 'b' }) }))) as Record<string, Fn>;
+    expect(fns.prometheus!.environment.PROM_RW_HEADERS).toBe('{"X-Scope-OrgID":"team-a","X-Prometheus-Tenant":"b"}');
+  });
+
+  it("a provider's credential variable given as a value instead of its _REF", async () => {
+    expect(await refused({ exampleHttpEnabled: true, exampleHttpEnvironment: { EXAMPLE_HTTP_URL: 'https://m.example.com', EXAMPLE_HTTP_AUTHORIZATION: 'Bearer hunter2' } })).toBe(
+      'param "exampleHttpEnvironment.EXAMPLE_HTTP_AUTHORIZATION" is a credential given as a plain value, which would be packaged in plain text (the value is not shown): use EXAMPLE_HTTP_AUTHORIZATION_REF with "ssm:<parameter>" or "secretsmanager:<secret>[#<json key>]" (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    expect(await refused(prometheus({ PROM_RW_BEARER_TOKEN: 'hunter2' }))).toMatch(/PROM_RW_BEARER_TOKEN" is a credential .*use PROM_RW_BEARER_TOKEN_REF/);
+    expect(await refused(prometheus({ PROM_RW_API_KEY: 'hunter2' }))).toMatch(/give it by reference instead \(PROM_RW_BASIC_PASSWORD_REF, PROM_RW_BEARER_TOKEN_REF, PROM_RW_HEADERS_REF/);
+    expect(await refused(prometheus({ AWS_SECRET_ACCESS_KEY: 'hunter2' }))).toMatch(/AWS_SECRET_ACCESS_KEY" is reserved by Lambda/);
+    // PROM_RW_AUTH is a mode, not a credential.
+    await expect(generateFunctions(ctx({ ...shipped(), ...prometheus({ PROM_RW_AUTH: 'sigv4' }) }))).resolves.toHaveProperty('prometheus');
+  });
+
+  it('names credential-like headers by a documented rule', () => {
+    const yes = ['Authorization', 'proxy-authorization', 'X-Api-Key', 'api-key', 'apikey', 'X_API_KEY', 'X-Auth-Token', 'token', 'Client-Secret', 'X-Password', 'Cookie', 'X-Amz-Security-Token', 'Ocp-Apim-Subscription-Key', 'X-Credentials'];
+    const no = ['X-Scope-OrgID', 'X-Prometheus-Remote-Write-Version', 'Content-Type', 'X-Tenant', 'Accept', 'X-Keyspace', 'Monkey-Wrench'];
+    expect(yes.filter((h) => !isCredentialName(h))).toEqual([]);
+    expect(no.filter((h) => isCredentialName(h))).toEqual([]);
+  });
+
+  it("lists, per consumer, exactly the _REF variables its loader reads", () => {
+    const dirs: Record<string, string> = { prometheus: 'prometheus', statsd: 'statsd', exampleHttp: 'example-http' };
+    for (const c of CONSUMERS) {
+      const source = readFileSync(new URL(`functions/consumers/${dirs[c.key]}/config.ts`, ROOT), 'utf8');
+      const read = [...new Set([...source.matchAll(/'([A-Z0-9_]+_REF)'/g)].map((m) => m[1]!))].sort();
+      expect([c.key, [...c.secrets.refVariables].sort()]).toEqual([c.key, read]);
+    }
+  });
+});
+
+describe('valid settings still package', () => {
+  const everything = {
+    ...shipped(),
+    subscribeNewLogGroups: true,
+    subscribeLogGroupPrefixes: ['/aws/lambda/shop-'],
+    streamMode: 'PROVISIONED',
+    streamShardCount: 2,
+    ...prometheus({ PROM_RW_AUTH: 'basic', PROM_RW_BASIC_USERNAME: 'u', PROM_RW_BASIC_PASSWORD_REF: 'ssm:/p', PROM_RW_DIMENSION_MODE: 'union', PROM_RW_HEADERS: '{"X-Scope-OrgID":"a"}' }),
+    statsdEnabled: true,
+    statsdEnvironment: { STATSD_HOST: 'statsd.internal.example.com', STATSD_PROTOCOL: 'tcp', STATSD_STYLE: 'statsd' },
+    exampleHttpEnabled: true,
+    exampleHttpEnvironment: { EXAMPLE_HTTP_URL: 'https://metrics.example.com/ingest', EXAMPLE_HTTP_AUTHORIZATION_REF: 'secretsmanager:ingest#authorization', CONSUMER_MAX_RETRIES: '3' },
+    recordCompression: 'gzip',
+    logLevel: 'DEBUG',
+  };
+
+  it('every function, with its environment as given and the forwarder as before', async () => {
+    const fns = (await generateFunctions(ctx(everything))) as Record<string, Fn>;
+    expect(Object.keys(fns)).toEqual(['forwarder', 'prometheus', 'statsd', 'example-http', 'new-log-group']);
+    expect(fns.forwarder).toEqual({
+      handler: 'functions/forwarder/handler.handler',
+      description: 'emf-fanout forwarder (CloudWatch Logs subscription → Kinesis)',
+      role: 'ForwarderRole',
+      memorySize: 512,
+      timeout: 60,
+      maximumRetryAttempts: 2,
+      maximumEventAge: 21600,
+      destinations: { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['ForwarderFailureQueue', 'Arn'] } } },
+      environment: {
+        KINESIS_STREAM_NAME: { Ref: 'EmfStream' },
+        PLATFORM_METRICS: 'true',
+        PLATFORM_NAMESPACE: 'EmfFanout/Lambda',
+        RECORD_COMPRESSION: 'gzip',
+        RECORD_TARGET_BYTES: '',
+        MAX_DECOMPRESSED_BYTES: '33554432',
+        EXCLUDE_LOG_GROUPS: '/aws/lambda/emf-fanout-*',
+      },
+    });
+    expect(fns['example-http']!.environment).toEqual(everything.exampleHttpEnvironment);
+    expect(Object.values(fns).map((f) => f.reservedConcurrency)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(Object.keys((await generateResources(ctx(everything))).Resources)).toContain('PrometheusRole');
+  });
+
+  it('reserved concurrency per function: an integer of at least 1, unset or empty for none', async () => {
+    const fns = (await generateFunctions(
+      ctx({ ...everything, forwarderReservedConcurrency: 50, prometheusReservedConcurrency: '4', statsdReservedConcurrency: '', newLogGroupReservedConcurrency: 1 }),
+    )) as Record<string, Fn>;
+    expect(Object.fromEntries(Object.entries(fns).map(([k, f]) => [k, f.reservedConcurrency]))).toEqual({
+      forwarder: 50,
+      prometheus: 4,
+      statsd: undefined,
+      'example-http': undefined,
+      'new-log-group': 1,
+    });
+    expect(await failure({ forwarderReservedConcurrency: 0 })).toBe(
+      `param "forwarderReservedConcurrency" must be an integer of at least 1 (or '' for none), got 0 (config/params.yml, or the file named by EMF_FANOUT_PARAMS)`,
+    );
+    expect(await failure({ ...everything, exampleHttpReservedConcurrency: 2.5 })).toMatch(/^param "exampleHttpReservedConcurrency" must be an integer of at least 1 \(or '' for none\), got 2.5/);
+    // A disabled consumer's settings are not read.
+    await expect(generateFunctions(ctx({ ...shipped(), statsdReservedConcurrency: 'x' }))).resolves.not.toHaveProperty('statsd');
+  });
+});
