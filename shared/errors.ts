@@ -29,3 +29,10 @@ export class DecodeError extends EmfFanoutError {
   override readonly name = 'DecodeError';
 }
 
+/** A mistake on a command line (`npm start`, `npm run subscribe`): the command prints it with its usage and exits 2. */
+export class UsageError extends EmfFanoutError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super(message, 'usage');
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { INPUT_FORMATS, type InputFormat } from './input/types.ts';
+import { UsageError } from '../../shared/errors.ts';
 
 export const USAGE = `Usage: npm start -- [INPUT] [options]
 
@@ -77,10 +78,7 @@ export interface CliOptions {
   prometheusPreview: boolean;
 }
 
-/** A mistake on the command line (exit code 2). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 function int(name: string, v: string | undefined, fallback: number, min: number, max: number): number {
   if (v === undefined) return fallback;

@@ -2,14 +2,9 @@
  * Command-line options of `npm run subscribe`, parsed with Node's `util.parseArgs`.
  */
 import { parseArgs } from 'node:util';
-import { EmfFanoutError } from '../../shared/errors.ts';
+import { UsageError } from '../../shared/errors.ts';
 
-export class UsageError extends EmfFanoutError {
-  override readonly name = 'UsageError';
-  constructor(message: string) {
-    super(message, 'usage');
-  }
-}
+export { UsageError };
 
 export const USAGE = `Usage: npm run subscribe -- [options]
 

@@ -324,4 +324,3 @@ export function parseRecordText(text: string): RecordV1 {
   return r as unknown as RecordV1;
 }
 
-export { recordDocumentTexts } from './documentTexts.ts';

@@ -12,7 +12,8 @@ import { createForwarderHandler } from '../../functions/forwarder/forwarder.ts';
 import { DecodeError } from '../../shared/errors.ts';
 import { detectEmf } from '../../shared/emf/detect.ts';
 import { createMemoryLogger } from '../../shared/log/logger.ts';
-import { decodeRecord, recordDocumentTexts } from '../../shared/record/format.ts';
+import { recordDocumentTexts } from '../../shared/record/documentTexts.ts';
+import { decodeRecord } from '../../shared/record/format.ts';
 import { fakeLambdaContext } from '../../shared/consumer/testing/kinesisEvent.ts';
 
 const DOCUMENTED = new Set([

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { packDocuments, partitionKeyFor, type PackOptions } from '../../../functions/forwarder/pack.ts';
 import { planCalls, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../../../functions/forwarder/writeRecords.ts';
 import {
-  decodeRecord, encodeRecord, recordCompressionOf, RECORD_COMPRESSIONS, recordDocumentTexts, recordHeader, RECORD_TRAILER,
+  decodeRecord, encodeRecord, recordCompressionOf, RECORD_COMPRESSIONS, recordHeader, RECORD_TRAILER,
   serialiseDocument, type ForwardedDocument, type RecordContext,
 } from '../../../shared/record/format.ts';
+import { recordDocumentTexts } from '../../../shared/record/documentTexts.ts';
 
 /** The documents of a record as the forwarder wrote them: context from the decoder, text recovered verbatim. */
 const written = (data: Buffer): ForwardedDocument[] => {
