@@ -2,7 +2,7 @@
  * The default input of `npm start`: log lines written by the real producer libraries
  * (aws-embedded-metrics in TEXT and JSON log formats, Powertools, the Lambda platform's REPORT and
  * timeout lines, plain application logs, and the invalid documents the forwarder must reject),
- * recorded once by `functions/local/sample/generate.ts` and moved to the present at load time.
+ * recorded once by `test/fixtures/sample.ts` (`npm run sample`) and moved to the present at load time.
  *
  * Recorded rather than produced at start: no child processes, the same content on every run, and
  * no dependency on `test/` or on the producer libraries at run time.
