@@ -24,11 +24,12 @@
  *   shards, queue for it), so no two writes of one series interleave.
  */
 import { randomBytes } from 'node:crypto';
-import { isStatisticSet, type MetricData, type StatisticSet } from '../../../shared/consumer/types.ts';
+import { isStatisticSet, type MetricData } from '../../../shared/consumer/types.ts';
 import type { CumulativeOptions, PromType } from './config.ts';
 import { compareStrings, convertValue } from './naming.ts';
 import { labelsBytes, splitRequests, type PlannedWriteRequest } from './splitRequests.ts';
 import type { Family, LabelContext, Translator } from './translate.ts';
+import { ValueLayout } from './valueLayout.ts';
 import type { Label, Sample } from './writeRequest.ts';
 
 /** One cumulative series of this writer: an EMF metric (by Prometheus base name) in one label set. */
@@ -38,7 +39,7 @@ export interface Entry {
   readonly base: string;
   /** The label set without `__name__` (and without `le`), writer label included, sorted. */
   readonly labels: readonly Label[];
-  /** Committed values (see `Values`). */
+  /** Committed values, laid out as `ValueLayout` says (valueLayout.ts). */
   readonly values: Float64Array;
   /** Gauge only: the EMF timestamp of the committed value (a later observation replaces it). */
   gaugeTs: number;
@@ -54,18 +55,6 @@ export interface Entry {
   dirty: boolean;
   /** Its key in the state: label key and base name. */
   readonly labelKey: string;
-}
-
-/**
- * The slots of `values`, `floor` and a delta, by type (`n` = number of finite bucket bounds):
- * - counter: `[total]`
- * - gauge: `[value]`
- * - summary: `[sum, count]`
- * - histogram: `[bucket_0 … bucket_n (the +Inf-only bucket), sum, count]`, buckets not cumulated.
- * One slot per Prometheus series the entry writes: also what `PROM_RW_MAX_SERIES` counts.
- */
-function slots(type: PromType, buckets: number): number {
-  return type === 'histogram' ? buckets + 3 : type === 'summary' ? 2 : 1;
 }
 
 /** What one invocation has accumulated and not yet committed. */
@@ -112,11 +101,6 @@ export interface CumulativeStateOptions extends CumulativeOptions {
   now?: () => number;
 }
 
-/** Prometheus's name for an upper bound (`+Inf`, else the shortest decimal). */
-function leText(bound: number): string {
-  return bound === Number.POSITIVE_INFINITY ? '+Inf' : String(bound);
-}
-
 export class CumulativeState {
   readonly writerId: string;
   /** label key → base name → entry. */
@@ -125,8 +109,7 @@ export class CumulativeState {
   /** The clock reading of the last sweep for room at the series limit. */
   private sweptAt = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
-  private readonly bounds: readonly number[];
-  private readonly leTexts: readonly string[];
+  private readonly layout: ValueLayout;
   /** The tail of the flush queue: flushes of one container run one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -136,8 +119,7 @@ export class CumulativeState {
   ) {
     this.writerId = o.writerId ?? randomBytes(6).toString('hex');
     this.now = o.now ?? Date.now;
-    this.bounds = o.buckets;
-    this.leTexts = [...o.buckets, Number.POSITIVE_INFINITY].map(leText);
+    this.layout = new ValueLayout(o.buckets);
   }
 
   /** Prometheus series kept (a histogram counts its buckets, `+Inf`, `_sum` and `_count`). */
@@ -147,7 +129,6 @@ export class CumulativeState {
 
   /** Adds the observations of `data` to `pending` (never to the state). */
   accumulate(pending: Pending, data: MetricData): void {
-    const nb = this.bounds.length;
     const now = this.now();
     const drop = (reason: string) => void (pending.dropped[reason] = (pending.dropped[reason] ?? 0) + 1);
     this.translator.forEachLabelled(data, this.byLabelKey, pending.skipped, (d, f, ctx) => {
@@ -160,78 +141,32 @@ export class CumulativeState {
       const delta = deltaOf(pending, entry, now);
       const dv = delta.values;
       delta.data++;
-      if (entry.type === 'counter') {
+      const type = entry.type;
+      if (type === 'counter') {
         dv[0]! += inc;
-      } else if (entry.type === 'gauge') {
+      } else if (type === 'gauge') {
         if (d.timestamp >= delta.gaugeTs) {
           dv[0] = convertValue(typeof v === 'number' ? v : isStatisticSet(v) ? v.max : v[v.length - 1]!, f.mapping);
           delta.gaugeTs = d.timestamp;
         }
       } else if (typeof v === 'number') {
-        this.observe(entry, dv, convertValue(v, f.mapping));
+        this.layout.observe(type, dv, convertValue(v, f.mapping));
       } else if (!isStatisticSet(v)) {
-        for (const x of v) this.observe(entry, dv, convertValue(x, f.mapping));
+        for (const x of v) this.layout.observe(type, dv, convertValue(x, f.mapping));
       } else {
-        const sumAt = entry.type === 'histogram' ? nb + 1 : 0;
+        const sumAt = this.layout.sumSlot(type);
         dv[sumAt]! += convertValue(v.sum, f.mapping);
         dv[sumAt + 1]! += v.count;
-        if (entry.type === 'histogram') this.observeSet(dv, v, f);
+        if (type === 'histogram') this.layout.observeSet(dv, v, f.mapping);
       }
     });
-  }
-
-  /** One observation into a summary's or histogram's delta. */
-  private observe(entry: Entry, dv: Float64Array, x: number): void {
-    if (entry.type === 'histogram') {
-      const n = this.bounds.length;
-      dv[this.bucketOf(x)]! += 1;
-      dv[n + 1]! += x;
-      dv[n + 2]! += 1;
-    } else {
-      dv[0]! += x;
-      dv[1]! += 1;
-    }
-  }
-
-  /**
-   * A statistic set's observations into histogram buckets (its Sum and Count are added as they are).
-   * With `Values`/`Counts`, each value with its count. Without, Min once, Max once and the rest at
-   * their mean, which keeps the set's count, sum, min and max (the StatsD provider's rule).
-   */
-  private observeSet(dv: Float64Array, v: StatisticSet, f: Family): void {
-    if (v.values !== undefined && v.counts !== undefined) {
-      for (let i = 0; i < v.values.length; i++) dv[this.bucketOf(convertValue(v.values[i]!, f.mapping))]! += v.counts[i]!;
-      return;
-    }
-    if (v.count <= 0) return;
-    if (v.count < 2) {
-      dv[this.bucketOf(convertValue(v.sum / v.count, f.mapping))]! += v.count;
-      return;
-    }
-    dv[this.bucketOf(convertValue(v.min, f.mapping))]! += 1;
-    dv[this.bucketOf(convertValue(v.max, f.mapping))]! += 1;
-    const rest = v.count - 2;
-    if (rest > 0) dv[this.bucketOf(convertValue((v.sum - v.min - v.max) / rest, f.mapping))]! += rest;
-  }
-
-  /** Index of the first bucket whose upper bound is ≥ x (the +Inf-only bucket is `bounds.length`). */
-  private bucketOf(x: number): number {
-    const b = this.bounds;
-    let lo = 0;
-    let hi = b.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (x <= b[mid]!) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
   }
 
   /** The entry of `f` in `ctx`, made the first time; a reason string when it cannot be. */
   private entryFor(f: Family, ctx: LabelContext<Entry>, now: number): Entry | string {
     let e = ctx.series.get(f.base);
     if (e !== undefined) return e.type === f.type ? e : 'prometheus_type_conflict';
-    const width = slots(f.type, this.bounds.length);
+    const width = this.layout.slots(f.type);
     if (this.size + width > this.o.maxSeries) {
       // At most one sweep per chunk (`now` is the chunk's): a flood of new series must not cost a sweep each.
       // Label sets stay (the contexts of this chunk refer to them); only their series go.
@@ -311,13 +246,13 @@ export class CumulativeState {
     for (const e of todo) {
       const delta = pending.deltas.get(e);
       const values = this.proposed(e, delta);
-      if (!this.aboveFloor(e, values)) {
+      if (!this.layout.aboveFloor(e.type, values, e.floor)) {
         if (delta !== undefined) held.push(e);
         continue;
       }
       const ts = Math.max(now, e.lastTs + 1);
       const zero = e.type !== 'gauge' && e.lastTs === Number.NEGATIVE_INFINITY;
-      for (const [name, value, le] of this.samplesOf(e, values)) {
+      for (const [name, value, le] of this.layout.series(e.type, e.base, values)) {
         const s: Sample[] = zero ? [{ value: 0, timestamp: ts - 1 }, { value, timestamp: ts }] : [{ value, timestamp: ts }];
         const labels = withName(e.labels, name, le);
         series.push({ labels, samples: s, labelBytes: labelsBytes(labels) });
@@ -341,43 +276,6 @@ export class CumulativeState {
       for (let i = 0; i < out.length; i++) out[i]! += delta.values[i]!;
     }
     return out;
-  }
-
-  /** Whether no monotone slot (counter, bucket, count; not a gauge, not a sum) is below its floor. */
-  private aboveFloor(e: Entry, values: Float64Array): boolean {
-    if (e.type === 'gauge') return true;
-    const n = this.bounds.length;
-    for (let i = 0; i < values.length; i++) {
-      const isSum = (e.type === 'summary' && i === 0) || (e.type === 'histogram' && i === n + 1);
-      if (!isSum && values[i]! < e.floor[i]!) return false;
-    }
-    return true;
-  }
-
-  /** `[name, value, le?]` of every Prometheus series of `e` with `values`. */
-  private *samplesOf(e: Entry, values: Float64Array): Generator<[string, number, string?]> {
-    switch (e.type) {
-      case 'counter':
-        yield [e.base.endsWith('_total') ? e.base : `${e.base}_total`, values[0]!];
-        return;
-      case 'gauge':
-        yield [e.base, values[0]!];
-        return;
-      case 'summary':
-        yield [`${e.base}_sum`, values[0]!];
-        yield [`${e.base}_count`, values[1]!];
-        return;
-      case 'histogram': {
-        const n = this.bounds.length;
-        let cumulative = 0;
-        for (let i = 0; i <= n; i++) {
-          cumulative += values[i]!;
-          yield [`${e.base}_bucket`, cumulative, this.leTexts[i]!];
-        }
-        yield [`${e.base}_sum`, values[n + 1]!];
-        yield [`${e.base}_count`, values[n + 2]!];
-      }
-    }
   }
 
   /**
@@ -442,7 +340,7 @@ export class CumulativeState {
         for (let i = 0; i < e.values.length; i++) e.values[i]! += delta.values[i]!;
       }
       e.lastUpdate = now;
-      e.dirty = s === 'held' || !this.aboveFloor(e, e.values) || e.values.some((v, i) => e.type !== 'gauge' && v > e.floor[i]!);
+      e.dirty = s === 'held' || !this.layout.aboveFloor(e.type, e.values, e.floor) || e.values.some((v, i) => e.type !== 'gauge' && v > e.floor[i]!);
     }
     pending.deltas.clear();
     return dropped;
