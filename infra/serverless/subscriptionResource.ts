@@ -13,7 +13,7 @@
  */
 import { SUBSCRIPTIONS_RESOURCE_TYPE, type SubscriptionResourceProperties } from '../subscribe/resourceProperties.ts';
 import { type Cfn, getAtt, ref, type Statement, sub } from './iam.ts';
-import type { LogGroupSettings } from './subscriptions.ts';
+import type { LogGroupSettings } from './logGroupSettings.ts';
 
 /** Logical ID of the custom resource. */
 export const SUBSCRIPTIONS_RESOURCE_ID = 'LogGroupSubscriptions';

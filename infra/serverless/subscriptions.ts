@@ -22,24 +22,12 @@ import { errorsAlarm, queueDepthAlarm } from './alarms.ts';
 import { checkColdStart, type DeployContext } from './coldStart.ts';
 import { normalizedFunctionName } from './consumers.ts';
 import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement } from './iam.ts';
+import type { LogGroupSettings } from './logGroupSettings.ts';
 import { ParamError, type Params } from './params.ts';
 import { DEPLOY_TIME_FUNCTION_TIMEOUT, deployTimeResources, hasDeployTimeSelection, selectedLogGroupArns } from './subscriptionResource.ts';
 
 /** Log group names: 1–512 of `[.-_/#A-Za-z0-9]` (CreateLogGroup API reference). */
 const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
-
-export interface LogGroupSettings {
-  service: string;
-  stage: string;
-  names: string[];
-  prefixes: string[];
-  patterns: string[];
-  tags: Record<string, string>;
-  exclude: string[];
-  filterPattern: string;
-  maxFilters: number;
-  rules: SelectionRules;
-}
 
 export async function readLogGroupSettings(p: Params): Promise<LogGroupSettings> {
   const service = await p.service();
