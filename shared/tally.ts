@@ -2,7 +2,7 @@
  * Counts by reason, keeping the first example of each, so a batch reports its problems in
  * one structured log line instead of one line per event.
  */
-export const EXAMPLE_MAX_CHARS = 300;
+const EXAMPLE_MAX_CHARS = 300;
 
 export class Tally {
   readonly counts: Record<string, number> = {};

@@ -24,7 +24,7 @@ const fmtNumber = (n: number) => (Number.isInteger(n) || Math.abs(n) >= 1e-4 ? S
 const quote = (s: string) => JSON.stringify(s);
 
 /** The value as a reader expects it: `42.5`, `[1, 2, 2]`, or `{count=3 sum=6 min=1 max=3}` (+ values×counts of a histogram). */
-export function formatValue(d: Pick<MetricDatum, 'value'>): string {
+function formatValue(d: Pick<MetricDatum, 'value'>): string {
   const v = d.value;
   if (typeof v === 'number') return fmtNumber(v);
   if (!isStatisticSet(v)) {

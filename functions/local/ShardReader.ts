@@ -15,7 +15,7 @@ export type ShardPosition =
   | { type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string };
 
 /** GetRecords returns at most 10,000 records per call. */
-export const GET_RECORDS_MAX = 10_000;
+const GET_RECORDS_MAX = 10_000;
 
 export class ShardReader {
   /** Records fetched but not yet taken into a batch, in sequence order. */

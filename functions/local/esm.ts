@@ -67,7 +67,7 @@ export interface InvocationReport {
 }
 
 /** Records given up on after the retries: what Lambda would send to the on-failure destination. */
-export interface DiscardReport {
+interface DiscardReport {
   shardId: string;
   records: number;
   firstSequenceNumber: string;
@@ -76,7 +76,7 @@ export interface DiscardReport {
   error: string;
 }
 
-export interface EsmObserver {
+interface EsmObserver {
   onPoll?(shardId: string, records: number): void;
   onInvocation?(report: InvocationReport): void;
   onDiscard?(report: DiscardReport): void;

@@ -17,7 +17,7 @@ import { createKinesisClient } from '../../shared/kinesis/client.ts';
  * Dummy credentials: kinesalite checks that requests are signed, not by whom. A fresh object each
  * time: the SDK annotates the credentials object it is given.
  */
-export const localCredentials = () => ({ accessKeyId: 'local', secretAccessKey: 'local' });
+const localCredentials = () => ({ accessKeyId: 'local', secretAccessKey: 'local' });
 
 export interface LocalKinesis {
   /** `http://127.0.0.1:<port>`. */

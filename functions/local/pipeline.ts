@@ -34,7 +34,7 @@ export type LocalProvider = {
   close?: () => Promise<void> | void;
 } & ({ provider: Provider } | { handler: KinesisHandler });
 
-export type EsmSettings = Partial<Pick<EventSourceMappingOptions, 'batchSize' | 'batchingWindowMs' | 'maxRetryAttempts' | 'retryDelayMs' | 'maxRetryDelayMs' | 'pollIntervalMs' | 'timeoutMs'>>;
+type EsmSettings = Partial<Pick<EventSourceMappingOptions, 'batchSize' | 'batchingWindowMs' | 'maxRetryAttempts' | 'retryDelayMs' | 'maxRetryDelayMs' | 'pollIntervalMs' | 'timeoutMs'>>;
 
 export interface Progress {
   phase: 'reading' | 'draining';

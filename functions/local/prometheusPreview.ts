@@ -91,7 +91,7 @@ export function escapeLabelValue(v: string): string {
 }
 
 /** A sample value as the exposition format writes it (`NaN`, `+Inf`, `-Inf`, else the shortest decimal). */
-export function formatValue(v: number): string {
+function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Number.POSITIVE_INFINITY) return '+Inf';
   if (v === Number.NEGATIVE_INFINITY) return '-Inf';

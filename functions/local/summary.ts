@@ -6,7 +6,7 @@
  */
 import type { ForwarderSummary } from '../forwarder/forwarder.ts';
 import type { ConsumerSummary } from '../../shared/consumer/summary.ts';
-import type { DiscardReport, EsmStats } from './esm.ts';
+import type { EsmStats } from './esm.ts';
 
 export interface InputStats {
   logEvents: number;
@@ -164,5 +164,3 @@ export function renderSummary(s: RunSummary): string {
   lines.push(s.losses.length === 0 ? 'result       nothing lost' : `result       LOSS (${s.losses.length}):`, ...s.losses.map((l) => `  - ${l}`));
   return lines.join('\n') + '\n';
 }
-
-export type { DiscardReport };

@@ -28,7 +28,7 @@ export interface CfnResponse {
 }
 
 /** The response URL did not take the response. */
-export class ResponseError extends EmfFanoutError {
+class ResponseError extends EmfFanoutError {
   override readonly name = 'ResponseError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'cfn_response_failed', options);
@@ -64,7 +64,7 @@ export interface SendOptions {
 }
 
 /** @default 3 retries from 500 ms, 5 s per attempt: under 25 s at worst, inside the custom resource's 30 s deadline margin. */
-export const DEFAULT_SEND: SendOptions = Object.freeze({ retries: 3, minTimeoutMs: 500, timeoutMs: 5_000 });
+const DEFAULT_SEND: SendOptions = Object.freeze({ retries: 3, minTimeoutMs: 500, timeoutMs: 5_000 });
 
 /** PUTs the response; throws {@link ResponseError} when the URL refuses it or every attempt fails. */
 export async function sendResponse(url: string, response: CfnResponse, opts: SendOptions = DEFAULT_SEND): Promise<void> {

@@ -44,7 +44,7 @@ export function isCustomResourceEvent(event: unknown): event is CloudFormationCu
 }
 
 /** `<stack name>-<logical ID>`: stable for the resource's life, unique in the account. */
-export function physicalResourceId(event: Pick<CloudFormationCustomResourceEvent, 'StackId' | 'LogicalResourceId'>): string {
+function physicalResourceId(event: Pick<CloudFormationCustomResourceEvent, 'StackId' | 'LogicalResourceId'>): string {
   const stackName = /:stack\/([^/]+)\//.exec(event.StackId)?.[1] ?? event.StackId;
   return `${stackName}-${event.LogicalResourceId}`;
 }

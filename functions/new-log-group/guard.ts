@@ -7,7 +7,7 @@ import type { LogsApi } from '../../infra/subscribe/logsApi.ts';
 import { EmfFanoutError } from '../../shared/errors.ts';
 
 /** Raised by every CloudWatch Logs call made after the deadline: the run ends at its next call. */
-export class DeadlineError extends EmfFanoutError {
+class DeadlineError extends EmfFanoutError {
   override readonly name = 'DeadlineError';
   constructor() {
     super('stopped: the Lambda deadline is near', 'deadline');

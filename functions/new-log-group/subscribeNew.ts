@@ -98,7 +98,7 @@ export async function handleCreateLogGroup(event: CreateLogGroupEvent, deps: Dep
 }
 
 /** The log group's ARN in the event's account and Region, in the forwarder's partition. */
-export function logGroupArn(destinationArn: string, event: CreateLogGroupEvent, name: string): string {
+function logGroupArn(destinationArn: string, event: CreateLogGroupEvent, name: string): string {
   const [, partition, , region, account] = destinationArn.split(':');
   return `arn:${partition}:logs:${event.region ?? region}:${event.account ?? account}:log-group:${name}`;
 }

@@ -24,7 +24,7 @@ import type { DeploySelection } from '../../infra/subscribe/resourceProperties.t
 import { OUTCOMES } from './subscribeNew.ts';
 
 /** Log `reason`s, shared with the CreateLogGroup path where they mean the same. */
-export const SYNC_OUTCOMES = {
+const SYNC_OUTCOMES = {
   subscribed: OUTCOMES.subscribed,
   updated: OUTCOMES.updated,
   unsubscribed: 'unsubscribed',

@@ -5,7 +5,7 @@
  */
 import { type Cfn, getAtt, ref } from './iam.ts';
 
-export interface AlarmSpec {
+interface AlarmSpec {
   description: string;
   namespace: string;
   metricName: string;
@@ -16,7 +16,7 @@ export interface AlarmSpec {
   datapointsToAlarm?: number;
 }
 
-export function alarm(spec: AlarmSpec, topicArn: string): Cfn {
+function alarm(spec: AlarmSpec, topicArn: string): Cfn {
   const actions = { 'Fn::If': ['HasAlarmTopic', [topicArn], { Ref: 'AWS::NoValue' }] };
   return {
     Type: 'AWS::CloudWatch::Alarm',

@@ -49,7 +49,7 @@ export function isCredentialName(name: string): boolean {
 }
 
 /** Variables Lambda sets itself and refuses in a function's configuration. */
-export const LAMBDA_RESERVED_VARIABLES: readonly string[] = [
+const LAMBDA_RESERVED_VARIABLES: readonly string[] = [
   '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
   'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME',
   'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
@@ -179,7 +179,7 @@ function isConfigError(e: unknown): e is Error & { variable: string } {
 }
 
 /** The environment the function will see in Lambda. */
-export function lambdaEnvironment(c: Pick<ColdStartCheck, 'functionKey' | 'environment'>, d: DeployContext): Record<string, string> {
+function lambdaEnvironment(c: Pick<ColdStartCheck, 'functionKey' | 'environment'>, d: DeployContext): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(d.providerEnvironment)) {
     // A provider-level CloudFormation value other than those the generator knows: not checked.

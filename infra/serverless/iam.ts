@@ -18,8 +18,6 @@ export interface Statement {
 export const ref = (id: string) => ({ Ref: id });
 export const getAtt = (id: string, attr: string) => ({ 'Fn::GetAtt': [id, attr] });
 export const sub = (s: string) => ({ 'Fn::Sub': s });
-/** `!If [cond, then, AWS::NoValue]`. */
-export const ifThen = (condition: string, then: Cfn) => ({ 'Fn::If': [condition, then, { Ref: 'AWS::NoValue' }] });
 
 /** An execution role for one function, with one inline policy. */
 export function lambdaRole(policyName: string, statements: readonly Cfn[]): Cfn {

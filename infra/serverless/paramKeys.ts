@@ -13,7 +13,7 @@ import { EmfFanoutError } from '../../shared/errors.ts';
 import { PARAMS_FILE, type ResolverContext } from './params.ts';
 
 /** Settings that exist once per deployment (consumer settings are per provider, below). */
-export const GLOBAL_PARAM_KEYS = [
+const GLOBAL_PARAM_KEYS = [
   'region',
   'logLevel',
   'logRetentionDays',
@@ -60,7 +60,7 @@ export const GLOBAL_PARAM_KEYS = [
 ] as const;
 
 /** `<consumer key><suffix>`, for each consumer of consumers.ts (`prometheusEnabled`, …). */
-export const CONSUMER_PARAM_SUFFIXES = ['Enabled', 'EnhancedFanOut', 'KmsKeyArn', 'Environment', 'IamStatements', 'ReservedConcurrency'] as const;
+const CONSUMER_PARAM_SUFFIXES = ['Enabled', 'EnhancedFanOut', 'KmsKeyArn', 'Environment', 'IamStatements', 'ReservedConcurrency'] as const;
 
 export function knownParamKeys(consumerKeys: readonly string[]): string[] {
   return [...GLOBAL_PARAM_KEYS, ...consumerKeys.flatMap((k) => CONSUMER_PARAM_SUFFIXES.map((s) => `${k}${s}`))];
@@ -105,7 +105,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** How far a word may be from a key to be offered as "did you mean": 2, or a quarter of a longer key. */
-export function suggestionRadius(key: string): number {
+function suggestionRadius(key: string): number {
   return Math.max(2, Math.floor(key.length / 4));
 }
 
@@ -127,7 +127,7 @@ export function suggestKey(word: string, known: readonly string[]): string | und
   return best;
 }
 
-export interface UnknownParam {
+interface UnknownParam {
   key: string;
   /** `default`, the stage's name, or `--param`. */
   section: string;
@@ -135,7 +135,7 @@ export interface UnknownParam {
 }
 
 /** Keys of the merged params that the deployment does not know. */
-export class UnknownParamError extends EmfFanoutError {
+class UnknownParamError extends EmfFanoutError {
   override readonly name = 'UnknownParamError';
   constructor(readonly unknown: readonly UnknownParam[]) {
     const one = (u: UnknownParam) =>
@@ -146,7 +146,7 @@ export class UnknownParamError extends EmfFanoutError {
 }
 
 /** The keys of `--param key=value` options (osls passes them as a list of strings). */
-export function cliParamKeys(options: ResolverContext['options']): string[] {
+function cliParamKeys(options: ResolverContext['options']): string[] {
   const raw: unknown = options?.param;
   const items = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((x): x is string => typeof x === 'string') : [];
   return items.map((item) => item.split('=')[0]!.trim()).filter((k) => k !== '');

@@ -16,9 +16,9 @@ import { type Cfn, getAtt, ref, type Statement, sub } from './iam.ts';
 import type { LogGroupSettings } from './logGroupSettings.ts';
 
 /** Logical ID of the custom resource. */
-export const SUBSCRIPTIONS_RESOURCE_ID = 'LogGroupSubscriptions';
+const SUBSCRIPTIONS_RESOURCE_ID = 'LogGroupSubscriptions';
 /** Logical ID of the policy the function uses to serve it. */
-export const SUBSCRIPTIONS_POLICY_ID = 'LogGroupSubscriptionsPolicy';
+const SUBSCRIPTIONS_POLICY_ID = 'LogGroupSubscriptionsPolicy';
 
 /**
  * Lambda's maximum: a deployment may list and subscribe a couple of thousand log groups at the
@@ -26,7 +26,7 @@ export const SUBSCRIPTIONS_POLICY_ID = 'LogGroupSubscriptionsPolicy';
  */
 export const DEPLOY_TIME_FUNCTION_TIMEOUT = 900;
 /** CloudFormation gives up on an unanswered request after this (default: one hour). Above the function timeout. */
-export const SERVICE_TIMEOUT_SECONDS = 1_200;
+const SERVICE_TIMEOUT_SECONDS = 1_200;
 
 /** Whether the stack subscribes existing log groups (names alone are `AWS::Logs::SubscriptionFilter` resources). */
 export function hasDeployTimeSelection(s: Pick<LogGroupSettings, 'prefixes' | 'patterns' | 'tags'>): boolean {
@@ -34,7 +34,7 @@ export function hasDeployTimeSelection(s: Pick<LogGroupSettings, 'prefixes' | 'p
 }
 
 /** A log group ARN in this stack's partition, Region and account; `suffix` is the part after `log-group:`. */
-export const logGroupArn = (suffix: string): Cfn => sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${suffix}`);
+const logGroupArn = (suffix: string): Cfn => sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${suffix}`);
 
 /**
  * Log groups as IAM resources: the exact names and prefixes when the selection is only those,
@@ -46,7 +46,7 @@ export function selectedLogGroupArns(s: Pick<LogGroupSettings, 'names' | 'prefix
 }
 
 /** What serving the resource needs, and nothing else. */
-export function deployTimeStatements(s: LogGroupSettings): Statement[] {
+function deployTimeStatements(s: LogGroupSettings): Statement[] {
   const tags = Object.keys(s.tags).length > 0;
   return [
     // DescribeLogGroups is a listing: IAM matches it against `log-group:*` whatever prefix is asked

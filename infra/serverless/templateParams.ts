@@ -13,7 +13,7 @@ export const STREAM_MODES = ['ON_DEMAND', 'PROVISIONED'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const satisfies readonly LogLevel[];
 
 /** `provider.logRetentionInDays` as osls' configuration schema accepts it (CloudWatch Logs PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 export async function checkTemplateParams(p: Params): Promise<void> {
   await p.string('region');

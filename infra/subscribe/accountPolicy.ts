@@ -22,10 +22,10 @@ import { forwarderArnFromLogGroupArn, type PipelineNames } from './naming.ts';
 import { type BackoffOptions, DEFAULT_BACKOFF, withBackoff } from './retry.ts';
 
 /** The selection criteria may be at most 25 KB (UTF-8), per the PutAccountPolicy API reference. */
-export const MAX_SELECTION_CRITERIA_BYTES = 25 * 1024;
-export const POLICY_TYPE = 'SUBSCRIPTION_FILTER_POLICY';
+const MAX_SELECTION_CRITERIA_BYTES = 25 * 1024;
+const POLICY_TYPE = 'SUBSCRIPTION_FILTER_POLICY';
 
-export interface PolicyState {
+interface PolicyState {
   policyName: string;
   policyDocument: string;
   selectionCriteria: string;
@@ -53,11 +53,11 @@ export interface AccountPolicyOptions {
 }
 
 /** `LogGroupName NOT IN ["a","b"]`, names JSON-quoted. */
-export function selectionCriteria(excluded: readonly string[]): string {
+function selectionCriteria(excluded: readonly string[]): string {
   return `LogGroupName NOT IN ${JSON.stringify(excluded)}`;
 }
 
-export function policyDocument(destinationArn: string, filterPattern: string): string {
+function policyDocument(destinationArn: string, filterPattern: string): string {
   // Distribution applies to Kinesis destinations only; the forwarder is a Lambda function.
   return JSON.stringify({ DestinationArn: destinationArn, FilterPattern: filterPattern });
 }

@@ -12,9 +12,9 @@ import type { Plan, PlanEntry } from './plan.ts';
 import { mapPool } from './pool.ts';
 import { type Progress, silentProgress } from './progress.ts';
 
-export type Outcome = 'done' | 'blocked' | 'vanished';
+type Outcome = 'done' | 'blocked' | 'vanished';
 
-export interface ApplyResult {
+interface ApplyResult {
   entry: PlanEntry;
   outcome: Outcome;
   detail: string;

@@ -30,7 +30,7 @@ export interface LogsApi {
 }
 
 /** Removes the `:*` CloudWatch Logs appends to a log group's `arn`. */
-export function bareLogGroupArn(arn: string): string {
+function bareLogGroupArn(arn: string): string {
   return arn.endsWith(':*') ? arn.slice(0, -2) : arn;
 }
 

@@ -10,11 +10,10 @@
  * Every function the deployment can create, enabled or not. The account-level policy excludes
  * all of their log groups by exact name, because its selection criteria take no prefixes.
  */
-export const PIPELINE_FUNCTIONS = ['forwarder', 'prometheus', 'statsd', 'example-http', 'new-log-group'] as const;
-export type PipelineFunction = (typeof PIPELINE_FUNCTIONS)[number];
+const PIPELINE_FUNCTIONS = ['forwarder', 'prometheus', 'statsd', 'example-http', 'new-log-group'] as const;
 
 /** Serverless Framework's default function name `<service>-<stage>-<function>`. */
-export function functionName(service: string, stage: string, fn: string): string {
+function functionName(service: string, stage: string, fn: string): string {
   return `${service}-${stage}-${fn}`;
 }
 

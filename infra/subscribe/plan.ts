@@ -10,7 +10,7 @@ import { mapPool } from './pool.ts';
 import { type Progress, silentProgress } from './progress.ts';
 import { judgeName, missingTag, needsTags, type SelectionRules } from './selection.ts';
 
-export type Mode = 'subscribe' | 'unsubscribe';
+type Mode = 'subscribe' | 'unsubscribe';
 
 export interface PlanOptions {
   mode: Mode;

@@ -17,7 +17,7 @@ const RETRYABLE_NAMES = new Set([
   'OperationAbortedException',
 ]);
 
-export function isRetryableAwsError(error: unknown): boolean {
+function isRetryableAwsError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
   if (e.name !== undefined && RETRYABLE_NAMES.has(e.name)) return true;

@@ -97,7 +97,7 @@ export function needsTags(rules: SelectionRules): boolean {
 }
 
 /** Exact names, or prefixes for entries ending in `*` (the forwarder's `EXCLUDE_LOG_GROUPS` convention). */
-export function matchesNameOrPrefix(logGroup: string, entries: readonly string[]): string | undefined {
+function matchesNameOrPrefix(logGroup: string, entries: readonly string[]): string | undefined {
   return entries.find((p) => (p.endsWith('*') ? logGroup.startsWith(p.slice(0, -1)) : logGroup === p));
 }
 

@@ -109,7 +109,7 @@ export function loadSettings(file: string, stage: string, read: (f: string) => s
   return parseSettings(doc, stage, file);
 }
 
-export function parseSettings(doc: unknown, stage: string, file: string): Settings {
+function parseSettings(doc: unknown, stage: string, file: string): Settings {
   const p = mergeParams(doc, stage, file);
   const region = p.region;
   const filterPattern = p.filterPattern;

@@ -36,7 +36,7 @@ interface Directive {
  * The usable metrics of one directive, as parallel arrays (no object per metric: a batch holds
  * tens of thousands of them). Shared by the groups of the directive's dimension sets.
  */
-export interface MetricDefinitions {
+interface MetricDefinitions {
   readonly names: readonly string[];
   readonly units: readonly EmfUnit[];
   readonly resolutions: readonly StorageResolution[];

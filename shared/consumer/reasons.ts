@@ -45,7 +45,7 @@ export const DROP_REASONS = {
 export type DropReason = keyof typeof DROP_REASONS;
 
 /** Problems that do not lose the datum but change it; counted per datum (per document for the timestamp). */
-export const WARNING_REASONS = {
+const WARNING_REASONS = {
   /** A dimension value of the set is not a non-empty string: the datum is delivered without dimensions, as CloudWatch does. */
   dimension_value_invalid: 'datum',
   /** `Unit` is not one of the EMF units: delivered with unit `None`. */

@@ -5,7 +5,7 @@
 import { DROP_REASONS } from './reasons.ts';
 
 /** Where Lambda will resume: the first record not fully delivered, and what it will redeliver. */
-export interface Redelivery {
+interface Redelivery {
   /** Returned as the only `batchItemFailures[].itemIdentifier`. */
   sequenceNumber: string;
   /** Records from that one to the end of the batch. */

@@ -58,5 +58,5 @@ export function isEmfUnit(unit: string): unit is EmfUnit {
 }
 
 /** StorageResolution: 1 = high resolution (1 s), 60 = standard (the default). */
-export const STORAGE_RESOLUTIONS = [1, 60] as const;
+const STORAGE_RESOLUTIONS = [1, 60] as const;
 export type StorageResolution = (typeof STORAGE_RESOLUTIONS)[number];

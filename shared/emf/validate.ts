@@ -12,13 +12,13 @@ export interface ValidationProblem {
   detail: string;
 }
 
-export const VALIDATION_REASONS = [
+const VALIDATION_REASONS = [
   'aws_invalid', 'timestamp_invalid', 'directives_invalid', 'namespace_invalid', 'dimensions_invalid',
   'too_many_dimensions', 'dimension_missing', 'dimension_value_not_string', 'dimension_value_too_long',
   'metrics_invalid', 'too_many_metrics', 'metric_name_invalid', 'metric_missing', 'metric_value_invalid',
   'too_many_values', 'unit_invalid', 'storage_resolution_invalid', 'document_too_many_metrics',
 ] as const;
-export type ValidationReason = (typeof VALIDATION_REASONS)[number];
+type ValidationReason = (typeof VALIDATION_REASONS)[number];
 
 const problem = (reason: ValidationReason, detail: string): ValidationProblem => ({ reason, detail });
 

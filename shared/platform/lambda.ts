@@ -11,14 +11,14 @@ import { ascii, isPlainJsonString, putAscii, putBytes, putJsonString, putNumber 
 import { indexOfQuoted } from '../search.ts';
 import type { DocumentText } from '../record/format.ts';
 
-export type PlatformStatus = 'success' | 'timeout' | 'error' | 'failure';
+type PlatformStatus = 'success' | 'timeout' | 'error' | 'failure';
 
 /**
  * A number as the text `String(n)` prints for it, which is also its JSON text. A report holds its measurements
  * as these texts: its document copies them as they stand, and the usual REPORT line already holds them
  * (see `parseReportOnePass`), so most numbers are never converted at all (README "Performance").
  */
-export type NumberText = string;
+type NumberText = string;
 
 export interface PlatformReport {
   requestId: string;
@@ -215,7 +215,7 @@ function parseJsonReport(line: string): PlatformLine | undefined {
 }
 
 /** The function a log group belongs to, when it is Lambda's default `/aws/lambda/<name>`. */
-export function functionNameOf(logGroup: string): string | undefined {
+function functionNameOf(logGroup: string): string | undefined {
   return logGroup.startsWith('/aws/lambda/') && logGroup.length > 12 ? logGroup.slice(12) : undefined;
 }
 

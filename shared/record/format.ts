@@ -18,7 +18,7 @@ import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync
 import { DecodeError } from '../errors.ts';
 import { ascii, putBytes, putJsonString, putNumber } from './bytes.ts';
 
-export const RECORD_VERSION = 1;
+const RECORD_VERSION = 1;
 
 /** Where the documents of a record came from: the subscription payload's context. */
 export interface RecordContext {
@@ -62,7 +62,7 @@ export interface DocumentText {
 }
 
 /** A document as a consumer reads it: `emf` is the parsed document (any JSON value; consumers check it). */
-export interface RecordDocument extends Omit<ForwardedDocument, 'emf'> {
+interface RecordDocument extends Omit<ForwardedDocument, 'emf'> {
   emf: unknown;
 }
 
@@ -110,7 +110,7 @@ export function recordCompressionOf(data: Uint8Array): RecordCompression {
  * A record's JSON bytes, decompressed with a cap. Throws `DecodeError` with reason
  * `record_too_large` | `record_gzip_invalid` | `record_brotli_invalid`.
  */
-export function decompressRecord(data: Uint8Array, maxBytes: number): Buffer {
+function decompressRecord(data: Uint8Array, maxBytes: number): Buffer {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const compression = recordCompressionOf(bytes);
   if (compression === 'none') {

@@ -10,9 +10,6 @@
  */
 import { ConfigError } from '../errors.ts';
 
-export const SECRET_SOURCES = ['ssm', 'secretsmanager'] as const;
-export type SecretSource = (typeof SECRET_SOURCES)[number];
-
 export type SecretRef =
   | { source: 'ssm'; name: string; text: string }
   | { source: 'secretsmanager'; id: string; jsonKey?: string; text: string };

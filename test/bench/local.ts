@@ -58,7 +58,7 @@ function withoutSameInstantSeries(lines: readonly FixtureLine[]): FixtureLine[] 
 }
 
 /** The fixture log, repeated: each copy later than the one before, every 50 copies in log streams of their own. */
-export function benchInput(fixture: readonly FixtureLine[], documents: number): InputEvent[] {
+function benchInput(fixture: readonly FixtureLine[], documents: number): InputEvent[] {
   // A production log: valid EMF, application lines and platform lines; invalid documents are rare there (and tested elsewhere).
   const lines = withoutSameInstantSeries(fixture.filter((l) => l.expect.kind !== 'invalid'));
   const emfPerCopy = lines.filter((l) => l.expect.kind === 'emf').length;

@@ -17,7 +17,7 @@ import { compare } from './measure.ts';
  * One pass: the datagrams' bytes as the socket gets them. With `count`, also the lines, datagrams
  * and bytes produced; the timed runs do not count (reading the output back is not the consumer's work).
  */
-export function statsdOnce(records: readonly KinesisStreamRecord[], provider: StatsdProvider, chunk: number, count = false): { lines: number; datagrams: number; bytes: number } {
+function statsdOnce(records: readonly KinesisStreamRecord[], provider: StatsdProvider, chunk: number, count = false): { lines: number; datagrams: number; bytes: number } {
   const notes = new Tally();
   let lines = 0;
   let datagrams = 0;

@@ -6,9 +6,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** How the server answers one request: a status (with headers/body), or `hang` (never answers). */
-export type HttpAnswer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
+type HttpAnswer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
 
-export interface ReceivedRequest {
+interface ReceivedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;

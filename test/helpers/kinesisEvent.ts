@@ -1,9 +1,2 @@
 /** Kinesis events and Lambda contexts for tests; implemented in `shared/consumer/testing/` so provider authors can use them too. */
-export {
-  kinesisEventFromRecords,
-  redeliverFrom,
-  recordData,
-  fakeLambdaContext,
-  type KinesisEventOptions,
-  type TestDocument,
-} from '../../shared/consumer/testing/kinesisEvent.ts';
+export { kinesisEventFromRecords, recordData, fakeLambdaContext } from '../../shared/consumer/testing/kinesisEvent.ts';

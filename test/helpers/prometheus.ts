@@ -39,7 +39,7 @@ export interface StartPrometheusOptions {
 }
 
 /** Whether the binary is installed (the suites fail with a clear message if not, rather than skipping). */
-export async function prometheusVersion(binary = process.env.PROMETHEUS_BIN ?? 'prometheus'): Promise<string> {
+async function prometheusVersion(binary = process.env.PROMETHEUS_BIN ?? 'prometheus'): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(binary, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -51,7 +51,7 @@ export async function prometheusVersion(binary = process.env.PROMETHEUS_BIN ?? '
 }
 
 /** Prometheus's JSON float strings: Go's shortest representation, or `+Inf`, `-Inf`, `NaN`. */
-export function parsePromFloat(v: string): number {
+function parsePromFloat(v: string): number {
   if (v === '+Inf') return Number.POSITIVE_INFINITY;
   if (v === '-Inf') return Number.NEGATIVE_INFINITY;
   return Number(v);

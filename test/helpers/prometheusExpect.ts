@@ -57,7 +57,7 @@ export function snake(s: string): string {
   return clean.split('_').filter((p) => p !== '').join('_');
 }
 
-export function expectedMetricName(namespace: string, name: string, unit: string, prefix = ''): string {
+function expectedMetricName(namespace: string, name: string, unit: string, prefix = ''): string {
   const [suffix] = SUFFIX_AND_FACTOR[unit] ?? ['', (v: number) => v];
   let n = [prefix, snake(namespace), snake(name)].filter((p) => p !== '').join('_');
   if (suffix !== '' && !n.endsWith(`_${suffix}`)) n += `_${suffix}`;
@@ -157,24 +157,8 @@ export function seriesKeyOf(labels: Record<string, string>): string {
   return `${name}{${rest}}`;
 }
 
-/**
- * The samples of `oracle` that Prometheus does not hold (or holds with another value), as `series@t=v (got …)`
- * lines: `held` is what `PrometheusServer.rawSeries` returned.
- */
-export function missingSamples(oracle: Oracle, held: readonly RawSeries[]): string[] {
-  const bySeries = new Map(held.map((r) => [seriesKeyOf(r.labels), new Map(r.samples)]));
-  const missing: string[] = [];
-  for (const [series, samples] of oracle.series) {
-    for (const [t, v] of samples) {
-      const got = bySeries.get(series)?.get(t);
-      if (got === undefined || Math.abs(got - v) > 1e-9 * Math.max(1, Math.abs(v))) missing.push(`${series}@${t}=${v} (got ${got})`);
-    }
-  }
-  return missing;
-}
-
 /** The cumulative mode's default buckets (seconds), as the README lists them. */
-export const README_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900];
+const README_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900];
 
 /**
  * The oracle of `PROM_RW_MODE=cumulative` with default types (README "Types"): what the latest

@@ -20,7 +20,7 @@ export interface ReceivedRequest {
 }
 
 /** `delayMs`: answer that much later (a slow receiver). `forward`: pass the request to `forwardTo` and relay its answer. */
-export type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'forward';
+type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang' | 'forward';
 
 export interface ScriptedReceiver {
   url: string;

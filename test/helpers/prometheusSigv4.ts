@@ -27,7 +27,7 @@ const sha256hex = (b: Uint8Array | string) => createHash('sha256').update(b).dig
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 
 /** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - _ . ~ percent-encoded, upper-case hex. */
-export function uriEncode(s: string, keepSlash = false): string {
+function uriEncode(s: string, keepSlash = false): string {
   let out = '';
   for (const byte of Buffer.from(s, 'utf8')) {
     const c = String.fromCharCode(byte);
@@ -37,7 +37,7 @@ export function uriEncode(s: string, keepSlash = false): string {
   return out;
 }
 
-export function canonicalRequest(i: SigV4Input): string {
+function canonicalRequest(i: SigV4Input): string {
   const lower: Record<string, string> = {};
   for (const [k, v] of Object.entries(i.headers)) lower[k.toLowerCase()] = v;
   const signed = [...i.signedHeaders].sort();

@@ -55,7 +55,7 @@ function freeUdpPort(): Promise<number> {
 }
 
 /** Sends one management command and returns the answer up to its `END` line. */
-export function mgmtCommand(port: number, command: string, timeoutMs = 5_000): Promise<string> {
+function mgmtCommand(port: number, command: string, timeoutMs = 5_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let text = '';

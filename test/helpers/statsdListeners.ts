@@ -10,7 +10,7 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type ListenerProtocol = 'udp' | 'tcp' | 'uds';
+type ListenerProtocol = 'udp' | 'tcp' | 'uds';
 
 export interface RawListener {
   protocol: ListenerProtocol;

@@ -10,14 +10,14 @@ import { createSecretResolver, type SecretResolver } from '../../../shared/secre
 import type { ExampleHttpConfig } from './config.ts';
 
 /** Why a datum was left out of the body: a member nested deeper than `JSON.stringify` can write. */
-export const UNSERIALISABLE = 'example_http_datum_unserialisable';
+const UNSERIALISABLE = 'example_http_datum_unserialisable';
 
 /**
  * One line per datum, each ending in `\n`: what the receiver gets. A datum that cannot be written
  * (another producer's record can nest a property 100,000 deep) is left out and counted: it would
  * fail the same way on every retry, so it must never make the chunk retryable.
  */
-export function toJsonLines(data: MetricData): { body: string; unserialisable: number } {
+function toJsonLines(data: MetricData): { body: string; unserialisable: number } {
   let body = '';
   let unserialisable = 0;
   data.forEach((d) => {

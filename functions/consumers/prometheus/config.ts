@@ -8,19 +8,19 @@ import { ConfigError } from '../../../shared/errors.ts';
 import { optionalBool, optionalEnum, optionalInt, optionalList, optionalString, requireHttpUrl, requireString, type Env } from '../../../shared/config/env.ts';
 import { parseSecretRef, type SecretRef } from '../../../shared/secrets/secretRef.ts';
 
-export const DIMENSION_MODES = ['per-set', 'union'] as const;
+const DIMENSION_MODES = ['per-set', 'union'] as const;
 /** `per-set`: one series per EMF dimension set (CloudWatch's model). `union`: one series per metric with every dimension of the directive. */
-export type DimensionMode = (typeof DIMENSION_MODES)[number];
+type DimensionMode = (typeof DIMENSION_MODES)[number];
 
-export const NAME_CASES = ['snake', 'preserve'] as const;
+const NAME_CASES = ['snake', 'preserve'] as const;
 /** `snake`: `ProcessingLatency` → `processing_latency` (Prometheus style). `preserve`: only invalid characters are replaced. */
 export type NameCase = (typeof NAME_CASES)[number];
 
-export const MERGE_RULES = ['auto', 'last', 'sum', 'min', 'max', 'mean'] as const;
+const MERGE_RULES = ['auto', 'last', 'sum', 'min', 'max', 'mean'] as const;
 /** How several observations of one series at one millisecond become one sample. `auto`: `sum` for unit Count, `last` otherwise. */
 export type MergeRule = (typeof MERGE_RULES)[number];
 
-export const MODES = ['cumulative', 'samples'] as const;
+const MODES = ['cumulative', 'samples'] as const;
 /**
  * `cumulative` (default): each consumer container keeps cumulative counters, histograms, summaries and gauges
  * for the series it has seen and writes them under its own writer label, stamped with its own clock.
@@ -29,7 +29,7 @@ export const MODES = ['cumulative', 'samples'] as const;
  */
 export type Mode = (typeof MODES)[number];
 
-export const PROM_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
+const PROM_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
 /** What an EMF metric becomes in `cumulative` mode (`shared/consumer/metricKind.ts` picks one by unit, overrides by name). */
 export type PromType = (typeof PROM_TYPES)[number];
 
@@ -51,14 +51,13 @@ export interface CumulativeOptions {
   maxSeries: number;
 }
 
-export const SOURCE_LABELS = ['namespace', 'account', 'region', 'log_group', 'log_stream'] as const;
+const SOURCE_LABELS = ['namespace', 'account', 'region', 'log_group', 'log_stream'] as const;
 /** Labels describing where a datum came from; opt-in (none by default, so series match CloudWatch's identity). */
 export type SourceLabel = (typeof SOURCE_LABELS)[number];
 
-export const AUTH_TYPES = ['none', 'basic', 'bearer', 'sigv4'] as const;
-export type AuthType = (typeof AUTH_TYPES)[number];
+const AUTH_TYPES = ['none', 'basic', 'bearer', 'sigv4'] as const;
 
-export type AuthConfig =
+type AuthConfig =
   | { type: 'none' }
   | { type: 'basic'; username: string; password: SecretRef }
   | { type: 'bearer'; token: SecretRef }
@@ -97,7 +96,7 @@ export interface PrometheusConfig {
  * Headers the remote-write spec reserves ("users MUST NOT be able to override") or that the
  * HTTP client sets itself. `authorization` belongs in an auth mode or in `PROM_RW_HEADERS_REF`.
  */
-export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   'content-encoding', 'content-type', 'user-agent', 'x-prometheus-remote-write-version',
   'content-length', 'host', 'connection', 'transfer-encoding', 'authorization',
 ]);

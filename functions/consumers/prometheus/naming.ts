@@ -53,7 +53,7 @@ export function convertValue(v: number, m: UnitMapping): number {
 }
 
 /** `ProcessingLatency` → `processing_latency`, `HTTPCode` → `http_code`. */
-export function toSnakeCase(s: string): string {
+function toSnakeCase(s: string): string {
   return s
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
@@ -61,7 +61,7 @@ export function toSnakeCase(s: string): string {
 }
 
 /** One name part: case applied, every run of characters outside [a-zA-Z0-9_] (and of `_`) → one `_`, no `_` at the ends. */
-export function sanitisePart(s: string, nameCase: NameCase): string {
+function sanitisePart(s: string, nameCase: NameCase): string {
   const cased = nameCase === 'snake' ? toSnakeCase(s) : s;
   return cased.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '');
 }

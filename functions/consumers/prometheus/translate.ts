@@ -20,8 +20,6 @@ import { finishSamples, type Rule, type SeriesAcc } from './samples.ts';
 import { labelsBytes, splitRequests, type PlannedWriteRequest, type SeriesToSplit } from './splitRequests.ts';
 import type { Label, Sample } from './writeRequest.ts';
 
-export type { PlannedWriteRequest } from './splitRequests.ts';
-
 export interface TranslateResult {
   requests: PlannedWriteRequest[];
   series: number;
@@ -62,7 +60,7 @@ export interface LabelContext<T> {
   namespace: string;
 }
 
-export interface LabelPlanEntry {
+interface LabelPlanEntry {
   name: string;
   from: 'dim' | 'prop' | 'src';
   key: string;
@@ -337,7 +335,7 @@ function labelValue(e: LabelPlanEntry, d: MetricDatum, dims: Readonly<Record<str
   }
 }
 
-export function buildLabels(name: string, plan: LabelPlanEntry[], values: string[]): Label[] {
+function buildLabels(name: string, plan: LabelPlanEntry[], values: string[]): Label[] {
   const labels: Label[] = [];
   let nameAdded = false;
   for (let i = 0; i < plan.length; i++) {

@@ -8,7 +8,7 @@ import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
 
 /** The normative proto of the Remote-Write 1.0 specification (field numbers are what matters on the wire). */
-export const REMOTE_WRITE_PROTO = `
+const REMOTE_WRITE_PROTO = `
 syntax = "proto3";
 package prometheus;
 message WriteRequest { repeated TimeSeries timeseries = 1; reserved 2; reserved 3; }
@@ -38,7 +38,7 @@ export interface WriteRequest {
 
 const root = protobuf.parse(REMOTE_WRITE_PROTO, { keepCase: true }).root;
 /** The reflected `prometheus.WriteRequest` type (exported for tests and decoders). */
-export const WriteRequestType = root.lookupType('prometheus.WriteRequest');
+const WriteRequestType = root.lookupType('prometheus.WriteRequest');
 
 /** Serialises a request to protobuf bytes (uncompressed). */
 export function encodeWriteRequestProto(req: WriteRequest): Uint8Array {

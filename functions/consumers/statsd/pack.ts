@@ -15,7 +15,7 @@ import type { Tally } from '../../../shared/tally.ts';
 import type { LineSink } from './serialise.ts';
 
 /** Reasons counted while packing. */
-export const PACK_NOTES = {
+const PACK_NOTES = {
   /** A line alone is larger than `STATSD_MAX_DATAGRAM_BYTES`; it is sent in a datagram of its own. */
   line_exceeds_datagram: 'line',
 } as const;

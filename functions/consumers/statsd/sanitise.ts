@@ -21,8 +21,8 @@
 import type { Style } from './constants.ts';
 
 /** Datadog's limit for metric names and for a whole `key:value` tag. */
-export const MAX_NAME_LENGTH = 200;
-export const MAX_TAG_LENGTH = 200;
+const MAX_NAME_LENGTH = 200;
+const MAX_TAG_LENGTH = 200;
 /** Keys are cut first, so a tag always keeps its separator and some of its value. */
 const MAX_TAG_KEY_LENGTH = 100;
 

@@ -29,7 +29,7 @@ import { formatTag, sanitiseMetricName, sanitiseSegment, sanitiseTagKey, sanitis
 import { describeValue } from '../../../shared/describe.ts';
 
 /** Reasons counted while serialising (logged once per send, with an example each). */
-export const SERIALISE_NOTES = {
+const SERIALISE_NOTES = {
   /** A statistic set with `Count` 0 has no observation to send as a gauge, timing, histogram or distribution. */
   statistic_set_empty: 'datum',
   /** A count between 0 and 1 cannot be a sample rate (> 1): the value is sent once. */
@@ -39,7 +39,6 @@ export const SERIALISE_NOTES = {
   /** An allow-listed property is an object, array, null or empty string: not a tag. Counted once per dimension set of a document. */
   property_tag_not_scalar: 'dimension set',
 } as const;
-export type SerialiseNote = keyof typeof SERIALISE_NOTES;
 
 /**
  * Where `append` writes its lines, each with its UTF-8 byte length: the serialiser adds it up from

@@ -35,7 +35,7 @@ type Client = Omit<HotShotsClient, 'socket'> & ClientInternals;
 export type ClientFactory = (options: ClientOptions) => HotShotsClient;
 
 /** Failure reason when the OS refuses a datagram as too large (it will never fit: not retried). */
-export const DATAGRAM_TOO_LARGE_REASON = 'statsd_datagram_too_large';
+const DATAGRAM_TOO_LARGE_REASON = 'statsd_datagram_too_large';
 
 /**
  * Throws a `ConfigError` at cold start when `STATSD_PROTOCOL=uds` but hot-shots' optional native
@@ -71,7 +71,7 @@ const NO_INTERNAL_RECONNECT = {
  * and friends never redirect the client; Datadog mode and `DD_*` tags off, so `DD_ENV` and
  * the like never change the lines; telemetry only when configured.
  */
-export function clientOptions(o: TransportOptions, errorHandler: (err: Error) => void): ClientOptions {
+function clientOptions(o: TransportOptions, errorHandler: (err: Error) => void): ClientOptions {
   const common: ClientOptions = {
     maxBufferSize: 0,
     datadog: false,

@@ -11,7 +11,7 @@ import type { LogEvent, SubscriptionEvent, SubscriptionPayload } from '../../../
 import type { InputEvent } from './types.ts';
 
 /** PutLogEvents batch limits (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html). */
-export const CLOUDWATCH_BATCH = { maxEvents: 10_000, maxBytes: 1_048_576, perEventBytes: 26 } as const;
+const CLOUDWATCH_BATCH = { maxEvents: 10_000, maxBytes: 1_048_576, perEventBytes: 26 } as const;
 /** Pending events of all streams together; beyond this every stream is flushed (many-stream inputs). */
 const MAX_PENDING_BYTES = 16 * 1_048_576;
 
@@ -52,7 +52,7 @@ export function localEventId(timestamp: number): string {
  * Encodes a payload as CloudWatch Logs delivers it to Lambda: JSON → gzip → base64. Compression
  * level 1: any level is the same gzip format to the reader, and the fastest keeps the local run quick.
  */
-export function encodeSubscriptionEvent(payload: SubscriptionPayload): SubscriptionEvent {
+function encodeSubscriptionEvent(payload: SubscriptionPayload): SubscriptionEvent {
   return { awslogs: { data: gzipSync(Buffer.from(JSON.stringify(payload), 'utf8'), { level: 1 }).toString('base64') } };
 }
 

@@ -5,7 +5,7 @@ import { StatsdSerialiser, type LineSink } from '../../../functions/consumers/st
 import type { MetricDatum, MetricValue } from '../../../shared/consumer/types.ts';
 import { Tally } from '../../../shared/tally.ts';
 
-export const SOURCE = Object.freeze({
+const SOURCE = Object.freeze({
   account: '123456789012',
   region: 'eu-west-1',
   logGroup: '/aws/lambda/orders',
