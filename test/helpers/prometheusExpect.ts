@@ -222,7 +222,7 @@ export class CumulativeOracle {
       const k = key(base);
       const v = set ? factor(set.Max) : factor(list[list.length - 1]!);
       if (timestamp >= (this.gaugeTs.get(k) ?? Number.NEGATIVE_INFINITY)) {
-        this.values.set(k, v);
+        this.values.set(k, v + 0); // -0 + 0 is +0: Prometheus does not keep the sign of a zero
         this.gaugeTs.set(k, timestamp);
       }
     }
