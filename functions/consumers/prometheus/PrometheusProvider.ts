@@ -160,7 +160,7 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
     };
   }
 
-  function cumulativeProvider(): Provider & { readonly state: CumulativeState } {
+  function cumulativeProvider(): Provider {
     const state = new CumulativeState(translator, config.translate.cumulative);
     const pendings = new WeakMap<object, Pending>();
     const pendingOf = (ctx: SendContext): Pending => {
@@ -174,7 +174,6 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
     return {
       name: 'prometheus',
       maxBatchSize: config.batchSize,
-      state,
       async send(data, ctx) {
         try {
           state.accumulate(pendingOf(ctx), data);

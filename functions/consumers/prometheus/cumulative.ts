@@ -53,8 +53,6 @@ export interface Entry {
   lastWritten: number;
   /** The committed values have not been written yet (held back, or a write of them failed). */
   dirty: boolean;
-  /** Its key in the state: label key and base name. */
-  readonly labelKey: string;
 }
 
 /** What one invocation has accumulated and not yet committed. */
@@ -189,7 +187,6 @@ export class CumulativeState {
       lastUpdate: now,
       lastWritten: Number.NEGATIVE_INFINITY,
       dirty: false,
-      labelKey: ctx.labelKey,
     };
     ctx.series.set(f.base, e);
     this.size += width;
