@@ -12,16 +12,31 @@ module.exports = {
     {
       name: 'no-test-outside-test',
       severity: 'error',
-      comment: 'Only test/ imports from test/: the functions, shared code and infra never depend on the tests.',
+      comment: 'Only test/ imports from test/: the functions, shared code, infra and local pipeline never depend on the tests.',
       from: { pathNot: '^test/' },
       to: { path: '^test/' },
     },
     {
       name: 'shared-stands-alone',
       severity: 'error',
-      comment: 'shared/ is what the functions share: it imports nothing from functions/, infra/ or test/.',
+      comment: 'shared/ is what the functions share: it imports nothing from functions/, infra/, local/ or test/.',
       from: { path: '^shared/' },
-      to: { path: '^(functions|infra|test)/' },
+      to: { path: '^(functions|infra|local|test)/' },
+    },
+    {
+      name: 'functions-are-deployed-alone',
+      severity: 'error',
+      comment:
+        'A Lambda function bundles functions/ and shared/ only: never the CLI and deploy code (infra/) or the local pipeline (local/).',
+      from: { path: '^functions/' },
+      to: { path: '^(infra|local)/' },
+    },
+    {
+      name: 'infra-is-not-local',
+      severity: 'error',
+      comment: 'The deploy and subscribe tooling does not depend on the local pipeline.',
+      from: { path: '^infra/' },
+      to: { path: '^local/' },
     },
   ],
   options: {

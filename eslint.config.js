@@ -7,7 +7,7 @@ export default defineConfig(
   { ignores: ['.cache/', '.fixtures/', '.serverless/', '.esbuild/', '.build/', 'coverage/'] },
   // The TypeScript sources. The few .mjs/.cjs files beside them are only parsed (no rules apply).
   {
-    files: ['functions/**/*.ts', 'shared/**/*.ts', 'infra/**/*.ts', 'test/**/*.ts', 'vitest.config.ts'],
+    files: ['functions/**/*.ts', 'shared/**/*.ts', 'infra/**/*.ts', 'local/**/*.ts', 'test/**/*.ts', 'vitest.config.ts'],
     languageOptions: {
       parser: tseslint.parser,
       // Type-aware: the rules below read the types tsconfig.json gives.

@@ -17,8 +17,8 @@
  */
 import { type Env, optionalInt, optionalList, optionalString, requireString } from '../../shared/config/env.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import type { TargetFilter } from '../../infra/subscribe/decide.ts';
-import { buildSelectionRules, SelectionError, type SelectionRules } from '../../infra/subscribe/selection.ts';
+import type { TargetFilter } from '../../shared/subscriptions/decide.ts';
+import { buildSelectionRules, SelectionError, type SelectionRules } from '../../shared/subscriptions/selection.ts';
 
 export interface NewLogGroupConfig {
   target: TargetFilter;

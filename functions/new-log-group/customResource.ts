@@ -13,11 +13,11 @@
  * The physical ID is the same in every answer, so CloudFormation never sees a replacement.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import type { LogsApi } from '../../infra/subscribe/logsApi.ts';
+import type { LogsApi } from '../../shared/subscriptions/logsApi.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import { type CfnResponse, sendResponse } from './cfnResponse.ts';
 import { type CallCounts, guardApi, hintFor, isAccessDenied, sleep } from './guard.ts';
-import { type DeploySelection, parseSubscriptionProperties, PropertyError } from '../../infra/subscribe/resourceProperties.ts';
+import { type DeploySelection, parseSubscriptionProperties, PropertyError } from '../../shared/subscriptions/resourceProperties.ts';
 import { emptyReport, type SyncReport, syncDeployTime } from './syncSubscriptions.ts';
 
 export interface CustomResourceDeps {

@@ -3,7 +3,7 @@
  * a stop switch for the Lambda deadline, counters for the answer, and hints for the errors
  * deployments actually meet.
  */
-import type { LogsApi } from '../../infra/subscribe/logsApi.ts';
+import type { LogsApi } from '../../shared/subscriptions/logsApi.ts';
 import { EmfFanoutError } from '../../shared/errors.ts';
 
 /** Raised by every CloudWatch Logs call made after the deadline: the run ends at its next call. */

@@ -1,7 +1,7 @@
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { createLogsApi } from '../../infra/subscribe/logsApi.ts';
-import { DEFAULT_BACKOFF } from '../../infra/subscribe/retry.ts';
+import { createLogsApi } from '../../shared/subscriptions/logsApi.ts';
+import { DEFAULT_BACKOFF } from '../../shared/subscriptions/retry.ts';
 import { createLogger } from '../../shared/log/logger.ts';
 import { loadNewLogGroupConfig, type NewLogGroupConfig } from './config.ts';
 import { handleCustomResource, isCustomResourceEvent } from './customResource.ts';

@@ -7,9 +7,9 @@
  * read is logged and not retried (a retry would read it the same way); a failed AWS call is
  * thrown, so Lambda retries the event and finally sends it to the on-failure queue.
  */
-import { decideSubscribe } from '../../infra/subscribe/decide.ts';
-import type { LogsApi } from '../../infra/subscribe/logsApi.ts';
-import { judgeName, missingTag, needsTags } from '../../infra/subscribe/selection.ts';
+import { decideSubscribe } from '../../shared/subscriptions/decide.ts';
+import type { LogsApi } from '../../shared/subscriptions/logsApi.ts';
+import { judgeName, missingTag, needsTags } from '../../shared/subscriptions/selection.ts';
 import type { Logger } from '../../shared/log/logger.ts';
 import type { NewLogGroupConfig } from './config.ts';
 

@@ -15,12 +15,12 @@
  * blocked, and do not fail the deployment: the other tool owns them, and failing would roll
  * back every other subscription for one busy log group.
  */
-import { type ApplyError, type ApplyReport, applyPlan } from '../../infra/subscribe/apply.ts';
-import type { LogsApi } from '../../infra/subscribe/logsApi.ts';
-import { buildPlan, type Plan } from '../../infra/subscribe/plan.ts';
-import { isEmptySelection } from '../../infra/subscribe/selection.ts';
+import { type ApplyError, type ApplyReport, applyPlan } from '../../shared/subscriptions/apply.ts';
+import type { LogsApi } from '../../shared/subscriptions/logsApi.ts';
+import { buildPlan, type Plan } from '../../shared/subscriptions/plan.ts';
+import { isEmptySelection } from '../../shared/subscriptions/selection.ts';
 import type { Logger } from '../../shared/log/logger.ts';
-import type { DeploySelection } from '../../infra/subscribe/resourceProperties.ts';
+import type { DeploySelection } from '../../shared/subscriptions/resourceProperties.ts';
 import { OUTCOMES } from './subscribeNew.ts';
 
 /** Log `reason`s, shared with the CreateLogGroup path where they mean the same. */

@@ -3,7 +3,7 @@
  * file of its own so that subscriptions.ts and subscriptionResource.ts, which both take it, do
  * not import each other.
  */
-import type { SelectionRules } from '../subscribe/selection.ts';
+import type { SelectionRules } from '../../shared/subscriptions/selection.ts';
 
 export interface LogGroupSettings {
   service: string;

@@ -11,7 +11,7 @@
  *   runs, and deletes it only after the resource's Delete has removed the filters, also when
  *   the selection is emptied and the function stays for new log groups.
  */
-import { SUBSCRIPTIONS_RESOURCE_TYPE, type SubscriptionResourceProperties } from '../subscribe/resourceProperties.ts';
+import { SUBSCRIPTIONS_RESOURCE_TYPE, type SubscriptionResourceProperties } from '../../shared/subscriptions/resourceProperties.ts';
 import { type Cfn, getAtt, ref, type Statement, sub } from './iam.ts';
 import type { LogGroupSettings } from './logGroupSettings.ts';
 

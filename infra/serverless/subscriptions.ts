@@ -16,8 +16,8 @@
  */
 import { createHash } from 'node:crypto';
 import { loadNewLogGroupConfig } from '../../functions/new-log-group/config.ts';
-import { pipelineNames } from '../subscribe/naming.ts';
-import { buildSelectionRules, judgeName, SelectionError, type SelectionRules } from '../subscribe/selection.ts';
+import { pipelineNames } from '../../shared/subscriptions/naming.ts';
+import { buildSelectionRules, judgeName, SelectionError, type SelectionRules } from '../../shared/subscriptions/selection.ts';
 import { errorsAlarm, queueDepthAlarm } from './alarms.ts';
 import { checkColdStart, type DeployContext } from './coldStart.ts';
 import { normalizedFunctionName } from './consumers.ts';

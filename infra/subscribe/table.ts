@@ -2,9 +2,9 @@
  * Renders a plan (and an apply report) as a plain-text table for review. Plain text on
  * purpose: it reads the same in a terminal, a CI log and a pasted change request.
  */
-import type { ApplyReport } from './apply.ts';
-import { ACTIONS, type Action } from './decide.ts';
-import { ACTION_ORDER, type Plan, summarise } from './plan.ts';
+import type { ApplyReport } from '../../shared/subscriptions/apply.ts';
+import { ACTIONS, type Action } from '../../shared/subscriptions/decide.ts';
+import { ACTION_ORDER, type Plan, summarise } from '../../shared/subscriptions/plan.ts';
 
 export interface Column {
   header: string;

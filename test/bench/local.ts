@@ -8,10 +8,10 @@
  * Standalone: `npx tsx test/bench/local.ts [documents]`.
  */
 import { pathToFileURL } from 'node:url';
-import { ConsoleProvider } from '../../functions/local/ConsoleProvider.ts';
-import { shiftMessage } from '../../functions/local/input/rebase.ts';
-import type { InputEvent } from '../../functions/local/input/types.ts';
-import { runLocalPipeline, type LocalProvider } from '../../functions/local/pipeline.ts';
+import { ConsoleProvider } from '../../local/ConsoleProvider.ts';
+import { shiftMessage } from '../../local/input/rebase.ts';
+import type { InputEvent } from '../../local/input/types.ts';
+import { runLocalPipeline, type LocalProvider } from '../../local/pipeline.ts';
 import { createPrometheusProvider } from '../../functions/consumers/prometheus/PrometheusProvider.ts';
 import { loadPrometheusConfig } from '../../functions/consumers/prometheus/config.ts';
 import { createMemoryLogger } from '../../shared/log/logger.ts';

@@ -7,8 +7,8 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventSourceMapping, type EventSourceMappingOptions, type InvocationReport, type KinesisHandler } from '../../../functions/local/esm.ts';
-import { startLocalKinesis, type LocalKinesis } from '../../../functions/local/kinesalite.ts';
+import { createEventSourceMapping, type EventSourceMappingOptions, type InvocationReport, type KinesisHandler } from '../../../local/esm.ts';
+import { startLocalKinesis, type LocalKinesis } from '../../../local/kinesalite.ts';
 import { eventData, putRecords, shardOf } from './esmHelpers.ts';
 
 let kinesis: LocalKinesis;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runMain } from '../../../functions/local/main.ts';
-import type { RunSummary } from '../../../functions/local/summary.ts';
+import { runMain } from '../../../local/main.ts';
+import type { RunSummary } from '../../../local/summary.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'emf-fanout-handler-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

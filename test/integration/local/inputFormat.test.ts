@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { USAGE } from '../../../functions/local/cli.ts';
-import { runMain } from '../../../functions/local/main.ts';
-import type { RunSummary } from '../../../functions/local/summary.ts';
+import { USAGE } from '../../../local/cli.ts';
+import { runMain } from '../../../local/main.ts';
+import type { RunSummary } from '../../../local/summary.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'emf-fanout-input-format-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMain, type MainIo } from '../../../functions/local/main.ts';
-import type { RunSummary } from '../../../functions/local/summary.ts';
+import { runMain, type MainIo } from '../../../local/main.ts';
+import type { RunSummary } from '../../../local/summary.ts';
 import { getFixtureLines, type FixtureLine } from '../../fixtures/generate.ts';
 import { startPrometheus, type PrometheusServer } from '../../helpers/prometheus.ts';
 import { CumulativeOracle, cumulativeMismatches } from '../../helpers/prometheusExpect.ts';
@@ -151,7 +151,7 @@ describe('npm start, end to end', () => {
   it('the real process: Ctrl-C stops reading standard input, drains, prints the summary and exits 0 with nothing left running', async () => {
     // Prepare
     const emf = lines.filter((l) => l.expect.kind === 'emf' && !l.message.replace(/\n$/, '').includes('\n'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts', '-'], { cwd: process.cwd(), stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', '-'], { cwd: process.cwd(), stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

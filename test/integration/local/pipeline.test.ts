@@ -5,9 +5,9 @@
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runLocalPipeline, type PipelineOptions } from '../../../functions/local/pipeline.ts';
-import { exitCodeOf } from '../../../functions/local/summary.ts';
-import type { InputEvent } from '../../../functions/local/input/types.ts';
+import { runLocalPipeline, type PipelineOptions } from '../../../local/pipeline.ts';
+import { exitCodeOf } from '../../../local/summary.ts';
+import type { InputEvent } from '../../../local/input/types.ts';
 import { InMemoryProvider } from '../../../shared/consumer/testing/InMemoryProvider.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 import { getFixtureLines, type FixtureLine } from '../../fixtures/generate.ts';

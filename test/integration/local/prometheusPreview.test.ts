@@ -8,9 +8,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadSample } from '../../../functions/local/input/sample.ts';
-import { runMain } from '../../../functions/local/main.ts';
-import type { RunSummary } from '../../../functions/local/summary.ts';
+import { loadSample } from '../../../local/input/sample.ts';
+import { runMain } from '../../../local/main.ts';
+import type { RunSummary } from '../../../local/summary.ts';
 import { CumulativeOracle, Oracle, snake } from '../../helpers/prometheusExpect.ts';
 
 afterEach(() => vi.restoreAllMocks());

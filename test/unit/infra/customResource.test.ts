@@ -6,7 +6,7 @@
 import { CloudWatchLogsClient, DeleteSubscriptionFilterCommand, ThrottlingException } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handleCustomResource } from '../../../functions/new-log-group/customResource.ts';
-import { createLogsApi } from '../../../infra/subscribe/logsApi.ts';
+import { createLogsApi } from '../../../shared/subscriptions/logsApi.ts';
 import { fakeLambdaContext } from '../../../shared/consumer/testing/kinesisEvent.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 import { type HttpReceiver, startHttpReceiver } from '../../helpers/httpReceiver.ts';

@@ -4,7 +4,7 @@
  * subscription tests.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import type { SubscriptionResourceProperties } from '../../../infra/subscribe/resourceProperties.ts';
+import type { SubscriptionResourceProperties } from '../../../shared/subscriptions/resourceProperties.ts';
 import { ACCOUNT, REGION } from './fakeLogs.ts';
 
 export const FORWARDER = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:emf-fanout-dev-forwarder`;

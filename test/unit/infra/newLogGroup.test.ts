@@ -2,7 +2,7 @@ import { CloudWatchLogsClient, ThrottlingException } from '@aws-sdk/client-cloud
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadNewLogGroupConfig } from '../../../functions/new-log-group/config.ts';
 import { type CreateLogGroupEvent, handleCreateLogGroup, OUTCOMES } from '../../../functions/new-log-group/subscribeNew.ts';
-import { createLogsApi } from '../../../infra/subscribe/logsApi.ts';
+import { createLogsApi } from '../../../shared/subscriptions/logsApi.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 import { ACCOUNT, FakeLogs, REGION } from './fakeLogs.ts';
 

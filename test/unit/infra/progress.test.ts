@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../../../infra/subscribe/progress.ts';
+import { createProgress } from '../../../shared/subscriptions/progress.ts';
 import { renderColumns } from '../../../infra/subscribe/table.ts';
 
 function stream(isTTY: boolean) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decideSubscribe, decideUnsubscribe } from '../../../infra/subscribe/decide.ts';
-import { listingPrefixes } from '../../../infra/subscribe/plan.ts';
-import { buildSelectionRules, isEmptySelection, judgeName, missingTag } from '../../../infra/subscribe/selection.ts';
+import { decideSubscribe, decideUnsubscribe } from '../../../shared/subscriptions/decide.ts';
+import { listingPrefixes } from '../../../shared/subscriptions/plan.ts';
+import { buildSelectionRules, isEmptySelection, judgeName, missingTag } from '../../../shared/subscriptions/selection.ts';
 
 const PIPELINE = '/aws/lambda/emf-fanout-';
 

@@ -1,6 +1,6 @@
 /** The console provider: one readable line per datum, one block per flush. */
 import { describe, expect, it } from 'vitest';
-import { ConsoleProvider, formatDatum } from '../../../functions/local/ConsoleProvider.ts';
+import { ConsoleProvider, formatDatum } from '../../../local/ConsoleProvider.ts';
 import type { MetricDatum, SendContext } from '../../../shared/consumer/types.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 

@@ -1,7 +1,7 @@
 /** Input events → genuine subscription events: one stream per payload, chronological, within CloudWatch's batch limits. */
 import { describe, expect, it } from 'vitest';
 import { decodeSubscriptionEvent } from '../../../shared/cloudwatch/subscription.ts';
-import { localEventId, SubscriptionBatcher, type SubscriptionBatch } from '../../../functions/local/input/SubscriptionBatcher.ts';
+import { localEventId, SubscriptionBatcher, type SubscriptionBatch } from '../../../local/input/SubscriptionBatcher.ts';
 
 const decode = (b: SubscriptionBatch) => decodeSubscriptionEvent(b.event, 64 * 1024 * 1024);
 const ev = (logStream: string, timestamp: number, message: string, id?: string) => ({ logGroup: '/aws/lambda/app', logStream, timestamp, message, ...(id && { id }) });

@@ -1,6 +1,6 @@
 /** The `npm start` command line: defaults, Lambda's ranges, and usage errors that name the flag. */
 import { describe, expect, it } from 'vitest';
-import { parseCli, USAGE, UsageError } from '../../../functions/local/cli.ts';
+import { parseCli, USAGE, UsageError } from '../../../local/cli.ts';
 
 describe('parseCli', () => {
   it('defaults to the bundled sample, auto format, one shard and Lambda’s BatchSize', () => {

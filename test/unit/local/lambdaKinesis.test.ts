@@ -1,6 +1,6 @@
 /** How the ESM emulator reads a function's answer (Lambda's ReportBatchItemFailures rules) and builds event records. */
 import { describe, expect, it } from 'vitest';
-import { readBatchResponse, toLambdaRecord, type PreparedRecord } from '../../../functions/local/lambdaKinesis.ts';
+import { readBatchResponse, toLambdaRecord, type PreparedRecord } from '../../../local/lambdaKinesis.ts';
 
 const identity = { region: 'eu-west-1', accountId: '123456789012', streamName: 'emf-fanout', functionName: 'prom' };
 const batch: PreparedRecord[] = ['100', '200', '300'].map((seq) =>

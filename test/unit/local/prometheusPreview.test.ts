@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeWriteRequest, type TimeSeries } from '../../../functions/consumers/prometheus/writeRequest.ts';
-import { createPreviewProvider, escapeLabelValue, PREVIEW_URL, PrometheusPreview } from '../../../functions/local/prometheusPreview.ts';
+import { createPreviewProvider, escapeLabelValue, PREVIEW_URL, PrometheusPreview } from '../../../local/prometheusPreview.ts';
 
 const series = (name: string, labels: Record<string, string>, samples: [number, number][]): TimeSeries => ({
   labels: [{ name: '__name__', value: name }, ...Object.entries(labels).map(([n, value]) => ({ name: n, value }))],

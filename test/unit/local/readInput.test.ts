@@ -1,8 +1,8 @@
 /** Reading `npm start` input: raw lines, filter-log-events JSON (whole or per line), event records, and the auto-detection between them. */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { detectMode, readInput } from '../../../functions/local/input/readInput.ts';
-import type { InputEvent, InputFormat, InputIssue } from '../../../functions/local/input/types.ts';
+import { detectMode, readInput } from '../../../local/input/readInput.ts';
+import type { InputEvent, InputFormat, InputIssue } from '../../../local/input/types.ts';
 
 const defaults = { logGroup: '/aws/lambda/default', logStream: 'default-stream', now: () => 1_700_000_000_000 };
 

@@ -1,6 +1,6 @@
 /** Moving a recording to the present: only times change, spacing is kept, every other byte stays. */
 import { describe, expect, it } from 'vitest';
-import { rebaseEvents, shiftMessage } from '../../../functions/local/input/rebase.ts';
+import { rebaseEvents, shiftMessage } from '../../../local/input/rebase.ts';
 
 const H = 3_600_000;
 

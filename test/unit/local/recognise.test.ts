@@ -2,9 +2,9 @@
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readInput } from '../../../functions/local/input/readInput.ts';
-import { InputRecognition, knownLine } from '../../../functions/local/input/recognise.ts';
-import type { InputFormat } from '../../../functions/local/input/types.ts';
+import { readInput } from '../../../local/input/readInput.ts';
+import { InputRecognition, knownLine } from '../../../local/input/recognise.ts';
+import type { InputFormat } from '../../../local/input/types.ts';
 
 const defaults = { logGroup: '/aws/lambda/default', logStream: 'default-stream', now: () => 1_700_000_000_000 };
 const EMF = '{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"N","Dimensions":[[]],"Metrics":[{"Name":"M"}]}]},"M":1}';

@@ -1,7 +1,7 @@
 /** The bundled sample (default input of `npm start`): real producer output, moved to the present. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadSample, SAMPLE_FILE } from '../../../functions/local/input/sample.ts';
+import { loadSample, SAMPLE_FILE } from '../../../local/input/sample.ts';
 
 describe('loadSample', () => {
   it('returns every recorded line with the newest at now and the recorded spacing, and messages that differ only in their times', () => {

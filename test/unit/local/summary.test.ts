@@ -1,6 +1,6 @@
 /** The end-of-run account: what counts as loss (exit code 1) and how it is named. */
 import { describe, expect, it } from 'vitest';
-import { emptyForwarderStats, emptyProviderStats, exitCodeOf, lossesOf, renderSummary, type RunSummary } from '../../../functions/local/summary.ts';
+import { emptyForwarderStats, emptyProviderStats, exitCodeOf, lossesOf, renderSummary, type RunSummary } from '../../../local/summary.ts';
 
 function run(over: (s: Omit<RunSummary, 'losses'>) => void): RunSummary {
   const esm = { invocations: 1, retries: 0, recordsProcessed: 3, recordsDiscarded: 0, functionErrors: 0, partialFailures: 0, discards: [] };

@@ -6,8 +6,8 @@
  *   ── console · flush 1 · 7 data points ──
  *   emf-fanout/checkout OrderValue{LogGroup="checkout",Operation="Checkout"} 42.5 None @ 2026-11-23T11:19:59.040Z
  */
-import { toDatumArray } from '../../shared/consumer/batch.ts';
-import { isStatisticSet, type MetricData, type MetricDatum, type Provider, type SendContext, type SendResult } from '../../shared/consumer/types.ts';
+import { toDatumArray } from '../shared/consumer/batch.ts';
+import { isStatisticSet, type MetricData, type MetricDatum, type Provider, type SendContext, type SendResult } from '../shared/consumer/types.ts';
 
 export interface ConsoleProviderOptions {
   /** Where the blocks go. @default process.stdout */

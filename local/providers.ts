@@ -15,7 +15,7 @@
  * Provider modules are imported only when enabled. A configuration error throws the provider's
  * `ConfigError`, naming the variable, before anything runs.
  */
-import type { Env } from '../../shared/config/env.ts';
+import type { Env } from '../shared/config/env.ts';
 import { ConsoleProvider } from './ConsoleProvider.ts';
 import type { LocalProvider } from './pipeline.ts';
 import type { PrometheusPreview } from './prometheusPreview.ts';
@@ -41,19 +41,19 @@ export async function createLocalProviders(env: Env, choice: ProviderChoice): Pr
     const { createPreviewProvider } = await import('./prometheusPreview.ts');
     out.push({ name: 'prometheus', provider: await createPreviewProvider(env, choice.prometheusPreview) });
   } else if (isSet(env, 'PROM_RW_URL')) {
-    const { loadPrometheusConfig } = await import('../consumers/prometheus/config.ts');
-    const { createPrometheusProvider } = await import('../consumers/prometheus/PrometheusProvider.ts');
+    const { loadPrometheusConfig } = await import('../functions/consumers/prometheus/config.ts');
+    const { createPrometheusProvider } = await import('../functions/consumers/prometheus/PrometheusProvider.ts');
     out.push({ name: 'prometheus', provider: await createPrometheusProvider(loadPrometheusConfig(env)) });
   }
   if (isSet(env, 'STATSD_HOST') || isSet(env, 'STATSD_PORT') || isSet(env, 'STATSD_SOCKET_PATH')) {
-    const { loadStatsdConfig } = await import('../consumers/statsd/config.ts');
-    const { StatsdProvider } = await import('../consumers/statsd/StatsdProvider.ts');
+    const { loadStatsdConfig } = await import('../functions/consumers/statsd/config.ts');
+    const { StatsdProvider } = await import('../functions/consumers/statsd/StatsdProvider.ts');
     const provider = new StatsdProvider(loadStatsdConfig(env));
     out.push({ name: 'statsd', provider, close: () => provider.close() });
   }
   if (isSet(env, 'EXAMPLE_HTTP_URL')) {
-    const { loadConfig } = await import('../consumers/example-http/config.ts');
-    const { JsonLinesHttpProvider } = await import('../consumers/example-http/JsonLinesHttpProvider.ts');
+    const { loadConfig } = await import('../functions/consumers/example-http/config.ts');
+    const { JsonLinesHttpProvider } = await import('../functions/consumers/example-http/JsonLinesHttpProvider.ts');
     out.push({ name: 'example-http', provider: new JsonLinesHttpProvider(loadConfig(env)) });
   }
   return out;

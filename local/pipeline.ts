@@ -5,12 +5,12 @@
  * `main.ts` adds the command line, the console output and the exit code.
  */
 import type { Context } from 'aws-lambda';
-import type { Env } from '../../shared/config/env.ts';
-import { createConsumerHandler } from '../../shared/consumer/createConsumerHandler.ts';
-import type { Provider } from '../../shared/consumer/types.ts';
-import type { Logger } from '../../shared/log/logger.ts';
-import { loadForwarderConfig } from '../forwarder/config.ts';
-import { createForwarderHandler } from '../forwarder/forwarder.ts';
+import type { Env } from '../shared/config/env.ts';
+import { createConsumerHandler } from '../shared/consumer/createConsumerHandler.ts';
+import type { Provider } from '../shared/consumer/types.ts';
+import type { Logger } from '../shared/log/logger.ts';
+import { loadForwarderConfig } from '../functions/forwarder/config.ts';
+import { createForwarderHandler } from '../functions/forwarder/forwarder.ts';
 import { createEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions, type KinesisHandler } from './esm.ts';
 import { ForwardQueue } from './ForwardQueue.ts';
 import { SubscriptionBatcher } from './input/SubscriptionBatcher.ts';

@@ -13,7 +13,7 @@
  * parser below; both use {@link SubscriptionResourceProperties}, kept here beside the
  * selection rules they share.
  */
-import { EmfFanoutError } from '../../shared/errors.ts';
+import { EmfFanoutError } from '../errors.ts';
 import type { TargetFilter } from './decide.ts';
 import { type PipelineNames, pipelineNames } from './naming.ts';
 import { buildSelectionRules, SelectionError, type SelectionRules } from './selection.ts';

@@ -12,10 +12,10 @@
  * placeholder `.invalid` URL stands in when it is not), and the auth settings are validated but
  * their credentials are not fetched (there is no request to sign).
  */
-import type { Env } from '../../shared/config/env.ts';
-import type { Provider } from '../../shared/consumer/types.ts';
-import type { Mode } from '../consumers/prometheus/config.ts';
-import { decodeWriteRequest, type Label } from '../consumers/prometheus/writeRequest.ts';
+import type { Env } from '../shared/config/env.ts';
+import type { Provider } from '../shared/consumer/types.ts';
+import type { Mode } from '../functions/consumers/prometheus/config.ts';
+import { decodeWriteRequest, type Label } from '../functions/consumers/prometheus/writeRequest.ts';
 
 /** Stands in for `PROM_RW_URL` when it is not set; never contacted (`.invalid` cannot resolve, RFC 2606). */
 export const PREVIEW_URL = 'http://prometheus-preview.invalid/api/v1/write';
@@ -124,8 +124,8 @@ function compareSeries(a: Latest, b: Latest): number {
  * Throws the provider's `ConfigError` on a bad setting, as without the preview.
  */
 export async function createPreviewProvider(env: Env, preview: PrometheusPreview): Promise<Provider> {
-  const { loadPrometheusConfig } = await import('../consumers/prometheus/config.ts');
-  const { createPrometheusProvider } = await import('../consumers/prometheus/PrometheusProvider.ts');
+  const { loadPrometheusConfig } = await import('../functions/consumers/prometheus/config.ts');
+  const { createPrometheusProvider } = await import('../functions/consumers/prometheus/PrometheusProvider.ts');
   const given = (env.PROM_RW_URL ?? '').trim() !== '';
   const loaded = loadPrometheusConfig(given ? env : { ...env, PROM_RW_URL: PREVIEW_URL });
   // Nothing is sent, so nothing is signed: the credentials (secrets, SigV4) are not fetched.

@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { CreateStreamCommand, DescribeStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 // @ts-expect-error kinesalite ships no type declarations
 import kinesalite from 'kinesalite';
-import { createKinesisClient } from '../../shared/kinesis/client.ts';
+import { createKinesisClient } from '../shared/kinesis/client.ts';
 
 /**
  * Dummy credentials: kinesalite checks that requests are signed, not by whom. A fresh object each

@@ -5,7 +5,7 @@
  * deleted meanwhile is reported as vanished. Any other error stops the run (no new call
  * starts) and is returned with the log group it happened on.
  */
-import { EmfFanoutError } from '../../shared/errors.ts';
+import { EmfFanoutError } from '../errors.ts';
 import { CHANGING_ACTIONS, describeFilter, type TargetFilter } from './decide.ts';
 import type { LogsApi } from './logsApi.ts';
 import type { Plan, PlanEntry } from './plan.ts';

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { LogEvent, SubscriptionEvent, SubscriptionPayload } from '../../../shared/cloudwatch/subscription.ts';
+import type { LogEvent, SubscriptionEvent, SubscriptionPayload } from '../../shared/cloudwatch/subscription.ts';
 import type { InputEvent } from './types.ts';
 
 /** PutLogEvents batch limits (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutLogEvents.html). */

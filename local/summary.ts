@@ -4,8 +4,8 @@
  * the pipeline took in and did not deliver — makes the exit code non-zero; rejected input
  * (invalid EMF, undecodable input lines) is reported but is not loss: it would never be delivered.
  */
-import type { ForwarderSummary } from '../forwarder/forwarder.ts';
-import type { ConsumerSummary } from '../../shared/consumer/summary.ts';
+import type { ForwarderSummary } from '../functions/forwarder/forwarder.ts';
+import type { ConsumerSummary } from '../shared/consumer/summary.ts';
 import type { EsmStats } from './esm.ts';
 
 export interface InputStats {

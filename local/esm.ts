@@ -18,7 +18,7 @@
 import { ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../../shared/log/logger.ts';
+import type { Logger } from '../shared/log/logger.ts';
 import { EVENT_ENVELOPE_BYTES, invocationContext, readBatchResponse, type BatchVerdict, type EventIdentity, type PreparedRecord } from './lambdaKinesis.ts';
 import { ShardReader } from './ShardReader.ts';
 

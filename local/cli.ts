@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { INPUT_FORMATS, type InputFormat } from './input/types.ts';
-import { UsageError } from '../../shared/errors.ts';
+import { UsageError } from '../shared/errors.ts';
 
 export const USAGE = `Usage: npm start -- [INPUT] [options]
 

@@ -9,7 +9,7 @@
  *   3. it matches a name, a prefix or a regular expression (or `all` is set);
  *   4. it carries every required tag (`key=value`, or `key` / `key=*` for any value).
  */
-import { EmfFanoutError } from '../../shared/errors.ts';
+import { EmfFanoutError } from '../errors.ts';
 
 /** A selection setting is malformed (bad regular expression, bad tag). */
 export class SelectionError extends EmfFanoutError {
