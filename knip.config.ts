@@ -10,10 +10,12 @@ const config: KnipConfig = {
     // (`functions/…/handler.handler`), which knip cannot follow.
     'functions/*/handler.ts',
     'functions/consumers/*/handler.ts',
+    // Each consumer's registration: infra/serverless/registry.ts imports every functions/consumers/*/consumer.ts it finds.
+    'functions/consumers/*/consumer.ts',
     // serverless.yml loads generate.cjs with `${file(…)}`; it loads generate.ts through tsx at run time.
     'infra/serverless/generate.{cjs,ts}',
     // Spawned by path: the bench stages (test/bench/run.ts, instructions.ts), the real EMF producers and the
-    // Lambda runtime shim (test/fixtures/), the bundle runner for Node 22 (test/integration/infra/package.test.ts).
+    // Lambda runtime shim (test/fixtures/), the bundle runner for Node 22 (test/integration/infra/package.build.test.ts).
     'test/bench/{stage,rss,count}.ts',
     'test/fixtures/producers/*.mjs',
     'test/fixtures/lambda/runtime-shim.mjs',

@@ -6,8 +6,7 @@
  *   ── console · flush 1 · 7 data points ──
  *   emf-fanout/checkout OrderValue{LogGroup="checkout",Operation="Checkout"} 42.5 None @ 2026-11-23T11:19:59.040Z
  */
-import { toDatumArray } from '../shared/consumer/batch.ts';
-import { isStatisticSet, type MetricData, type MetricDatum, type Provider, type SendContext, type SendResult } from '../shared/consumer/types.ts';
+import { isStatisticSet, type MetricDatum, type Provider, type SendContext, type SendResult } from '../shared/consumer/types.ts';
 
 export interface ConsoleProviderOptions {
   /** Where the blocks go. @default process.stdout */
@@ -45,6 +44,7 @@ export function formatDatum(d: MetricDatum): string {
   return `${d.namespace} ${d.name}{${dims}} ${formatValue(d)} ${d.unit}${resolution} @ ${when}`;
 }
 
+/** A plain `Provider`: it keeps every datum until `flush`, which plain data allow. */
 export class ConsoleProvider implements Provider {
   readonly name: string;
   /** Data points printed (or counted, when quiet). */
@@ -58,8 +58,8 @@ export class ConsoleProvider implements Provider {
     this.write = opts.write ?? ((t) => void process.stdout.write(t));
   }
 
-  async send(data: MetricData, _ctx: SendContext): Promise<SendResult> {
-    for (const d of toDatumArray(data)) this.buffered.push(d);
+  async send(data: readonly MetricDatum[], _ctx: SendContext): Promise<SendResult> {
+    for (const d of data) this.buffered.push(d);
     return { status: 'success' };
   }
 

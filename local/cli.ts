@@ -4,8 +4,13 @@
  * only shape the local run.
  */
 import { parseArgs } from 'node:util';
+import type { Env } from '../shared/config/env.ts';
 import { INPUT_FORMATS, type InputFormat } from './input/types.ts';
 import { UsageError } from '../shared/errors.ts';
+
+/** What `--show` prints: what the Prometheus or the StatsD provider would send. */
+const SHOW_TARGETS = ['prometheus', 'statsd'] as const;
+type ShowTarget = (typeof SHOW_TARGETS)[number];
 
 export const USAGE = `Usage: npm start -- [INPUT] [options]
 
@@ -35,10 +40,17 @@ Options
   --max-retries N        MaximumRetryAttempts; --max-retries=-1: for ever (default 2)
   --timeout S            consumer function timeout in seconds         (default 10)
   --handler FILE         also run the Kinesis handler FILE exports as 'handler' (repeatable)
-  --prometheus-preview   run the Prometheus provider without a receiver and, after the summary, print
-                         the series it wrote (latest value each) in the text exposition format;
-                         PROM_RW_URL may be unset and, if set, is not contacted (every other PROM_RW_*
-                         setting applies, e.g. PROM_RW_MODE=samples; credentials are not fetched)
+  --show WHAT            after the summary, print on stdout what a provider would send, instead of
+                         sending it (repeat --show, or write prometheus,statsd, for both):
+                         prometheus  the remote-write series, each with its labels and latest value, in
+                                     the text exposition format; every PROM_RW_* setting applies (e.g.
+                                     PROM_RW_MODE=samples); PROM_RW_URL may be unset and, if set, is not
+                                     contacted; credentials are not fetched
+                         statsd      the exact StatsD lines, in the order sent; every STATSD_* setting
+                                     applies (style, prefix, tags, types, datagram size); the real
+                                     provider sends them over UDP to a listener in this process on
+                                     127.0.0.1, never to STATSD_HOST, which may be unset
+  --prometheus-preview   the same as --show prometheus (its former name)
   --no-console           do not print the data (console provider off)
   --quiet                console provider counts only
   -h, --help             this text
@@ -53,8 +65,8 @@ Exit code
   0                      nothing lost
   1                      something lost (the summary names it)
   2                      bad usage or configuration (a bad option or provider setting, an INPUT or
-                         --handler FILE that cannot be read or loaded), or an INPUT with nothing usable
-                         in it (see INPUT)
+                         --handler FILE that cannot be read or loaded, a Node.js older than package.json's
+                         engines), or an INPUT with nothing usable in it (see INPUT)
   3                      an unexpected error (a bug: its stack is printed)
 `;
 
@@ -74,8 +86,11 @@ export interface CliOptions {
   handlers: string[];
   console: boolean;
   quiet: boolean;
-  /** `--prometheus-preview`: the Prometheus provider writes to an in-process sink, whose series are printed. */
-  prometheusPreview: boolean;
+  /**
+   * `--show`: these providers send to an in-process sink instead of their server, and what it
+   * received is printed after the summary, in this order (each once).
+   */
+  show: ShowTarget[];
 }
 
 export { UsageError };
@@ -88,7 +103,12 @@ function int(name: string, v: string | undefined, fallback: number, min: number,
   return n;
 }
 
-export function parseCli(argv: readonly string[]): CliOptions {
+/**
+ * Reads the command line. `env` only matters for npm's `npm_config_show`: `npm start --show statsd`
+ * (without `--`) reaches the script as the INPUT `statsd` and `npm_config_show=true`, and
+ * `npm start --show=statsd` as `npm_config_show=statsd`; both are read as `--show statsd`.
+ */
+export function parseCli(argv: readonly string[], env: Env = {}): CliOptions {
   let parsed;
   try {
     parsed = parseArgs({
@@ -109,13 +129,24 @@ export function parseCli(argv: readonly string[]): CliOptions {
         handler: { type: 'string', multiple: true, default: [] },
         console: { type: 'boolean', default: true },
         quiet: { type: 'boolean', default: false },
+        show: { type: 'string', multiple: true, default: [] },
         'prometheus-preview': { type: 'boolean', default: false },
       },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values } = parsed;
+  const positionals = [...parsed.positionals];
+  const show = [...values.show];
+  if (values['prometheus-preview']) show.push('prometheus');
+  // `npm start --show statsd`, without `--`: npm takes --show as its own setting (npm_config_show).
+  const npmShow = env.npm_config_show;
+  if (npmShow !== undefined && npmShow !== '') {
+    if (npmShow !== 'true') show.push(npmShow);
+    else if (positionals[0] !== undefined && isShowList(positionals[0])) show.push(positionals.shift()!);
+    else throw new UsageError('npm read --show as its own option, without its value; write npm start -- --show prometheus (or statsd)');
+  }
   if (positionals.length > 1) throw new UsageError(`expected at most one INPUT, got ${positionals.length}: ${positionals.join(' ')}`);
   const format = values.format as InputFormat;
   if (!(INPUT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${INPUT_FORMATS.join(', ')}, got "${format}"`);
@@ -134,6 +165,20 @@ export function parseCli(argv: readonly string[]): CliOptions {
     handlers: values.handler,
     console: values.console,
     quiet: values.quiet,
-    prometheusPreview: values['prometheus-preview'],
+    show: parseShow(show),
   };
+}
+
+const isShowList = (v: string) => v.split(',').every((t) => (SHOW_TARGETS as readonly string[]).includes(t.trim()));
+
+/** `--show` values (each possibly a comma-separated list) → the targets, in order, each once. */
+function parseShow(values: readonly string[]): ShowTarget[] {
+  const out: ShowTarget[] = [];
+  for (const v of values) {
+    for (const t of v.split(',').map((x) => x.trim())) {
+      if (!(SHOW_TARGETS as readonly string[]).includes(t)) throw new UsageError(`--show must be one of ${SHOW_TARGETS.join(', ')}, got "${t}"`);
+      if (!out.includes(t as ShowTarget)) out.push(t as ShowTarget);
+    }
+  }
+  return out;
 }

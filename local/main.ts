@@ -1,12 +1,14 @@
 /**
  * `npm start`: the whole pipeline on one machine, with no AWS account and no configuration.
- * See `cli.ts` for the options and `pipeline.ts` for what runs. The data (and, last, the series of
- * `--prometheus-preview`) go to stdout; progress, the handlers' warnings and the summary go to
- * stderr. Exit code (`USAGE` documents it): 0 when nothing was lost, 1 when something was (the
+ * See `cli.ts` for the options and `pipeline.ts` for what runs. The data (and, last, what `--show`
+ * prints: the Prometheus series, the StatsD lines) go to stdout; progress, the handlers' warnings and
+ * the summary go to stderr. Exit code (`USAGE` documents it): 0 when nothing was lost, 1 when something was (the
  * summary names it), 2 on bad usage or configuration (an INPUT or --handler FILE that cannot be read
  * or loaded included) or when INPUT matched no known format (`input/recognise.ts`; said after the
- * summary), 3 when the run failed on an unexpected error (its stack is printed).
+ * summary), 3 when the run failed on an unexpected error (its stack is printed). An unsupported
+ * Node.js stops it first, with exit code 2 (`infra/nodeVersion.ts`).
  */
+import '../infra/nodeVersion.ts'; // first: an unsupported Node.js stops here, with one line
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -14,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { Env } from '../shared/config/env.ts';
 import { EmfFanoutError } from '../shared/errors.ts';
-import { createLogger, parseLogLevel } from '../shared/log/logger.ts';
+import { createLineLogger, parseLogLevel } from '../shared/log/logger.ts';
 import { parseCli, USAGE, UsageError, type CliOptions } from './cli.ts';
 import { rebaseEvents } from './input/rebase.ts';
 import { readInput } from './input/readInput.ts';
@@ -25,6 +27,7 @@ import type { KinesisHandler } from './esm.ts';
 import { runLocalPipeline, type LocalProvider, type Progress } from './pipeline.ts';
 import { PrometheusPreview } from './prometheusPreview.ts';
 import { createLocalProviders } from './providers.ts';
+import { StatsdPreview } from './statsdPreview.ts';
 import { exitCodeOf, renderSummary, type InputStats, type RunSummary } from './summary.ts';
 
 /** Where `runMain` reads and writes; the real process in `npm start`, buffers in tests. */
@@ -109,7 +112,7 @@ function renderProgress(p: Progress): string {
 export async function runMain(argv: readonly string[], io: MainIo): Promise<number> {
   let cli: CliOptions;
   try {
-    cli = parseCli(argv);
+    cli = parseCli(argv, io.env);
   } catch (err) {
     io.stderr(`error: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -121,13 +124,17 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
   const input: InputStats = { logEvents: 0, blankLines: 0, issues: {}, examples: {} };
   // Whether a file or standard input was in a known format (the bundled sample always is).
   const recognition = cli.input === undefined ? undefined : new InputRecognition();
-  const logger = createLogger({ level: parseLogLevel(io.env.LOG_LEVEL ?? 'warn'), write: (line) => io.stderr(`${line}\n`) });
+  const logger = createLineLogger({ level: parseLogLevel(io.env.LOG_LEVEL ?? 'warn'), write: (line) => io.stderr(`${line}\n`) });
+  const prometheusPreview = cli.show.includes('prometheus') ? new PrometheusPreview() : undefined;
+  const statsdPreview = cli.show.includes('statsd') ? new StatsdPreview() : undefined;
   try {
-    const preview = cli.prometheusPreview ? new PrometheusPreview() : undefined;
-    const providers = await createLocalProviders(io.env, { console: cli.console, quiet: cli.quiet, write: io.stdout, ...(preview && { prometheusPreview: preview }) });
+    const providers = await createLocalProviders(io.env, {
+      console: cli.console, quiet: cli.quiet, write: io.stdout,
+      ...(prometheusPreview && { prometheusPreview }), ...(statsdPreview && { statsdPreview }),
+    });
     providers.push(...(await loadHandlers(cli.handlers, new Set(providers.map((p) => p.name)))));
-    if (providers.length === 0) throw new UsageError('no provider to run: --no-console and no PROM_RW_URL, --prometheus-preview, STATSD_HOST, EXAMPLE_HTTP_URL or --handler');
-    const shown = (p: LocalProvider) => (preview && p.name === 'prometheus' ? 'prometheus (preview, nothing sent)' : p.name);
+    if (providers.length === 0) throw new UsageError('no provider to run: --no-console and no PROM_RW_URL, STATSD_HOST, EXAMPLE_HTTP_URL, --show or --handler');
+    const shown = (p: LocalProvider) => ((cli.show as readonly string[]).includes(p.name) ? `${p.name} (preview, nothing sent)` : p.name);
     io.stderr(`emf-fanout local: ${cli.input === undefined ? 'the bundled sample' : cli.input === '-' ? 'standard input' : cli.input} → forwarder → embedded Kinesis (${cli.shards} shard${cli.shards > 1 ? 's' : ''}) → ${providers.map(shown).join(', ')}\n`);
     const summary = await runLocalPipeline({
       events: await openInput(cli, io, input, recognition),
@@ -143,8 +150,10 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
     });
     io.onSummary?.(summary);
     io.stderr(renderSummary(summary));
-    // What Prometheus would hold, after the summary, on stdout (with the data, so it can be piped).
-    if (preview) io.stdout(preview.render());
+    // What each provider would send, after the summary, on stdout (with the data, so it can be piped).
+    await statsdPreview?.close();
+    for (const target of cli.show) io.stdout(target === 'prometheus' ? prometheusPreview!.render() : statsdPreview!.render());
+    if (statsdPreview && statsdPreview.lost > 0) io.stderr(`warning: ${statsdPreview.lost} StatsD datagram(s) did not reach the preview's listener; the lines printed are incomplete\n`);
     // Before loss: an input in no known format held no data to lose (its lines were plain), so 2 says more than 1.
     const unusable = recognition?.problem(input.issues);
     if (unusable !== undefined) {
@@ -158,6 +167,9 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
       return 2;
     }
     throw err;
+  } finally {
+    // The listener, if the run stopped before the pipeline closed the provider.
+    await statsdPreview?.close();
   }
 }
 
@@ -182,9 +194,6 @@ async function cli(): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
   });
-  // The SDK warns on Node 20 that its 2027 releases will need Node 22. Lambda runs nodejs22.x; for
-  // the local run the multi-line warning only hides the output (set the variable to false to see it).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const code = await runMain(process.argv.slice(2), {
     env: process.env,
     stdin: process.stdin,

@@ -7,7 +7,7 @@
 import type { Context } from 'aws-lambda';
 import type { Env } from '../shared/config/env.ts';
 import { createConsumerHandler } from '../shared/consumer/createConsumerHandler.ts';
-import type { Provider } from '../shared/consumer/types.ts';
+import type { AnyProvider as Provider } from '../shared/consumer/types.ts';
 import type { Logger } from '../shared/log/logger.ts';
 import { loadForwarderConfig } from '../functions/forwarder/config.ts';
 import { createForwarderHandler } from '../functions/forwarder/forwarder.ts';

@@ -1,9 +1,9 @@
 /**
- * `npm start -- --prometheus-preview`: the real Prometheus provider (`createPrometheusProvider`,
- * configured by every `PROM_RW_*` variable) writing to a sink in this process instead of a
- * receiver. The sink decodes each remote-write body as a receiver would (`decodeWriteRequest`),
- * keeps the latest sample of every series and answers 204; at the end of the run `render` prints
- * what Prometheus would hold, in the text exposition style:
+ * `npm start -- --show prometheus` (formerly `--prometheus-preview`): the real Prometheus provider
+ * (`createPrometheusProvider`, configured by every `PROM_RW_*` variable) writing to a sink in this
+ * process instead of a receiver. The sink decodes each remote-write body as a receiver would
+ * (`decodeWriteRequest`), keeps the latest sample of every series and answers 204; at the end of
+ * the run `render` prints what Prometheus would hold, in the text exposition style:
  *
  *   # prometheus preview (PROM_RW_MODE=cumulative): 535 series, 1,052 samples written in 1 remote-write request, not sent (no PROM_RW_URL); latest value of each series:
  *   emf_fanout_a_hits_total{emf_fanout_writer="b4e62682edbb",service="search"} 6
@@ -13,7 +13,7 @@
  * their credentials are not fetched (there is no request to sign).
  */
 import type { Env } from '../shared/config/env.ts';
-import type { Provider } from '../shared/consumer/types.ts';
+import type { AnyProvider as Provider } from '../shared/consumer/types.ts';
 import type { Mode } from '../functions/consumers/prometheus/config.ts';
 import { decodeWriteRequest, type Label } from '../functions/consumers/prometheus/writeRequest.ts';
 

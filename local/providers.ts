@@ -5,12 +5,14 @@
  * | Provider | Enabled when | Configured by |
  * |---|---|---|
  * | console | always, unless `--no-console` | `--quiet` prints counts only |
- * | prometheus | `PROM_RW_URL` is set, or `--prometheus-preview` | every `PROM_RW_*` variable |
- * | statsd | `STATSD_HOST`, `STATSD_PORT` or `STATSD_SOCKET_PATH` is set | every `STATSD_*` variable |
+ * | prometheus | `PROM_RW_URL` is set, or `--show prometheus` | every `PROM_RW_*` variable |
+ * | statsd | `STATSD_HOST`, `STATSD_PORT` or `STATSD_SOCKET_PATH` is set, or `--show statsd` | every `STATSD_*` variable |
  * | example-http | `EXAMPLE_HTTP_URL` is set | every `EXAMPLE_HTTP_*` variable |
  *
- * With `--prometheus-preview` the Prometheus provider writes to an in-process sink
- * (`prometheusPreview.ts`) instead of `PROM_RW_URL`, which may then be unset.
+ * With `--show prometheus` the Prometheus provider writes to an in-process sink
+ * (`prometheusPreview.ts`) instead of `PROM_RW_URL`, which may then be unset; with `--show statsd`
+ * the StatsD provider sends to an in-process UDP listener (`statsdPreview.ts`) instead of
+ * `STATSD_HOST`, which may then be unset.
  *
  * Provider modules are imported only when enabled. A configuration error throws the provider's
  * `ConfigError`, naming the variable, before anything runs.
@@ -19,14 +21,17 @@ import type { Env } from '../shared/config/env.ts';
 import { ConsoleProvider } from './ConsoleProvider.ts';
 import type { LocalProvider } from './pipeline.ts';
 import type { PrometheusPreview } from './prometheusPreview.ts';
+import type { StatsdPreview } from './statsdPreview.ts';
 
 export interface ProviderChoice {
   console: boolean;
   quiet: boolean;
   /** Where the console provider prints. @default process.stdout */
   write?: (text: string) => void;
-  /** `--prometheus-preview`: the Prometheus provider writes to this sink, never to a receiver. */
+  /** `--show prometheus`: the Prometheus provider writes to this sink, never to a receiver. */
   prometheusPreview?: PrometheusPreview;
+  /** `--show statsd`: the StatsD provider sends to this listener, never to a StatsD server. */
+  statsdPreview?: StatsdPreview;
 }
 
 const isSet = (env: Env, key: string) => (env[key] ?? '').trim() !== '';
@@ -45,7 +50,10 @@ export async function createLocalProviders(env: Env, choice: ProviderChoice): Pr
     const { createPrometheusProvider } = await import('../functions/consumers/prometheus/PrometheusProvider.ts');
     out.push({ name: 'prometheus', provider: await createPrometheusProvider(loadPrometheusConfig(env)) });
   }
-  if (isSet(env, 'STATSD_HOST') || isSet(env, 'STATSD_PORT') || isSet(env, 'STATSD_SOCKET_PATH')) {
+  if (choice.statsdPreview) {
+    const { createStatsdPreviewProvider } = await import('./statsdPreview.ts');
+    out.push(await createStatsdPreviewProvider(env, choice.statsdPreview));
+  } else if (isSet(env, 'STATSD_HOST') || isSet(env, 'STATSD_PORT') || isSet(env, 'STATSD_SOCKET_PATH')) {
     const { loadStatsdConfig } = await import('../functions/consumers/statsd/config.ts');
     const { StatsdProvider } = await import('../functions/consumers/statsd/StatsdProvider.ts');
     const provider = new StatsdProvider(loadStatsdConfig(env));

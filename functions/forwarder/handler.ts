@@ -1,13 +1,16 @@
 import { createKinesisClient } from '../../shared/kinesis/client.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import type { Context } from 'aws-lambda';
+import { createLambdaLogger } from '../../shared/log/lambdaLogger.ts';
 import { loadForwarderConfig } from './config.ts';
 import { createForwarderHandler } from './forwarder.ts';
 
 // Cold start: a bad configuration fails here, naming the variable.
 const config = loadForwarderConfig(process.env);
 
-export const handler = createForwarderHandler({
-  config,
-  kinesis: createKinesisClient({ region: config.region }),
-  logger: createLogger({ base: { fn: 'forwarder' } }),
-});
+const logger = createLambdaLogger({ base: { fn: 'forwarder' } });
+const forward = createForwarderHandler({ config, kinesis: createKinesisClient({ region: config.region }), logger });
+
+export const handler = (event: unknown, context: Context) => {
+  logger.setContext?.(context);
+  return forward(event, context);
+};

@@ -4,7 +4,8 @@
  * records land on one shard in order.
  */
 import { createHash } from 'node:crypto';
-import { type ForwardedDocument, type RecordCompression, type RecordContext, RecordEncoder } from '../../shared/record/format.ts';
+import type { ForwardedDocument, RecordCompression, RecordContext } from '../../shared/record/format.ts';
+import { RecordEncoder } from '../../shared/record/RecordEncoder.ts';
 
 export interface PackOptions {
   compression: RecordCompression;

@@ -2,12 +2,12 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { createLogsApi } from '../../shared/subscriptions/logsApi.ts';
 import { DEFAULT_BACKOFF } from '../../shared/subscriptions/retry.ts';
-import { createLogger } from '../../shared/log/logger.ts';
+import { createLambdaLogger } from '../../shared/log/lambdaLogger.ts';
 import { loadNewLogGroupConfig, type NewLogGroupConfig } from './config.ts';
 import { handleCustomResource, isCustomResourceEvent } from './customResource.ts';
 import { type CreateLogGroupEvent, handleCreateLogGroup } from './subscribeNew.ts';
 
-const logger = createLogger({ base: { fn: 'new-log-group' } });
+const logger = createLambdaLogger({ base: { fn: 'new-log-group' } });
 const client = new CloudWatchLogsClient({});
 
 // Cold start: the configuration is validated here, naming the variable. The error is logged
@@ -34,6 +34,7 @@ const deployApi = createLogsApi(client, DEFAULT_BACKOFF);
  * deploy-time selection picks).
  */
 export const handler = async (event: CreateLogGroupEvent | CloudFormationCustomResourceEvent, context: Context): Promise<{ outcome: string }> => {
+  logger.setContext?.(context);
   if (isCustomResourceEvent(event)) {
     const response = await handleCustomResource(event, context, { api: deployApi, logger, concurrency: 4 });
     return { outcome: response.Status };

@@ -174,7 +174,8 @@ export interface ColdStartCheck {
   validate(env: Env): void;
 }
 
-function isConfigError(e: unknown): e is Error & { variable: string } {
+/** A ConfigError, by its name and `variable` (the loaders may come from another copy of shared/errors.ts). */
+export function isConfigError(e: unknown): e is Error & { variable: string } {
   return e instanceof Error && e.name === 'ConfigError' && typeof (e as { variable?: unknown }).variable === 'string';
 }
 

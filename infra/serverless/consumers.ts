@@ -1,9 +1,10 @@
 /**
- * The consumer functions: one per provider, each enabled per stage by `<key>Enabled`. A
- * disabled consumer contributes nothing (no function, so nothing is bundled, and no role,
- * queue, stream consumer or alarm). To deploy a consumer you wrote, add an entry to CONSUMERS
- * (with its cold-start validation in `validate` and how it takes credentials in `secrets`) and
- * its `<key>…` params (paramKeys.ts, CONSUMER_PARAM_SUFFIXES) to config/params.yml.
+ * The consumer functions: one per registered consumer (registry.ts: a folder of
+ * functions/consumers/ with its consumer.ts), each deployed in a stage when `<key>Enabled` is
+ * true there. A disabled consumer contributes nothing (no function, so nothing is bundled, and
+ * no role, queue, stream consumer or alarm). Its other params are optional: `<key>Environment`
+ * (default {}), `<key>EnhancedFanOut` (false), `<key>KmsKeyArn` (''), `<key>ReservedConcurrency`
+ * (none), `<key>IamStatements` (none).
  *
  * Each enabled consumer gets:
  * - a Kinesis event source mapping: ReportBatchItemFailures, bisect on error, bounded retries
@@ -13,93 +14,17 @@
  *   secrets its environment references, write its own logs and send to its failure queue;
  * - alarms on iterator age, errors and failure-queue depth.
  *
- * Before that, its environment goes through the function's own cold-start validation and the
- * plain-secret rules (coldStart.ts): a consumer that would fail every invocation, or carry a
- * credential in plain text, is not packaged.
+ * Before that, its environment goes through the function's own cold-start validation (its
+ * consumer.ts's `validate` and the consumer core's `loadConsumerConfig`) and the plain-secret
+ * rules (coldStart.ts): a consumer that would fail every invocation, or carry a credential in
+ * plain text, is not packaged.
  */
-import { loadConfig as loadExampleHttpConfig } from '../../functions/consumers/example-http/config.ts';
-import { loadPrometheusConfig } from '../../functions/consumers/prometheus/config.ts';
-import { loadStatsdConfig } from '../../functions/consumers/statsd/config.ts';
-import type { Env } from '../../shared/config/env.ts';
 import { loadConsumerConfig } from '../../shared/consumer/config.ts';
-import { ConfigError } from '../../shared/errors.ts';
 import { errorsAlarm, iteratorAgeAlarm, queueDepthAlarm } from './alarms.ts';
-import { checkColdStart, checkPlainSecrets, type DeployContext, type SecretSettings } from './coldStart.ts';
+import { checkColdStart, checkPlainSecrets, isConfigError, type DeployContext } from './coldStart.ts';
 import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement, secretRefs, secretStatements, type Statement } from './iam.ts';
 import type { Params } from './params.ts';
-
-export interface ConsumerSpec {
-  /** Params prefix (`prometheusEnabled`, `prometheusEnvironment`, …). */
-  key: string;
-  /** Function key in serverless.yml; the Lambda is `<service>-<stage>-<functionKey>`. */
-  functionKey: string;
-  handler: string;
-  description: string;
-  /**
-   * What the handler validates at cold start, minus fetching secrets: the provider's config loader
-   * and the consumer core's `loadConsumerConfig` (createConsumerHandler). Throws ConfigError.
-   */
-  validate(env: Env, d: DeployContext): void;
-  /** How the provider takes credentials, for the plain-secret rules. */
-  secrets: SecretSettings;
-}
-
-export const CONSUMERS: readonly ConsumerSpec[] = [
-  {
-    key: 'prometheus',
-    functionKey: 'prometheus',
-    handler: 'functions/consumers/prometheus/handler.handler',
-    description: 'emf-fanout consumer: Prometheus remote write',
-    validate: (env) => {
-      loadPrometheusConfig(env);
-      loadConsumerConfig(env);
-    },
-    secrets: {
-      prefixes: ['PROM_RW_', 'CONSUMER_'],
-      refVariables: ['PROM_RW_BASIC_PASSWORD_REF', 'PROM_RW_BEARER_TOKEN_REF', 'PROM_RW_HEADERS_REF'],
-      headerVariables: { PROM_RW_HEADERS: 'PROM_RW_HEADERS_REF' },
-      urlCredentials: {
-        PROM_RW_URL:
-          'give credentials by reference: PROM_RW_AUTH=basic with PROM_RW_BASIC_USERNAME and PROM_RW_BASIC_PASSWORD_REF, PROM_RW_AUTH=bearer with PROM_RW_BEARER_TOKEN_REF, or headers in PROM_RW_HEADERS_REF',
-      },
-      authorization: 'PROM_RW_AUTH=bearer with PROM_RW_BEARER_TOKEN_REF, or PROM_RW_AUTH=basic with PROM_RW_BASIC_USERNAME and PROM_RW_BASIC_PASSWORD_REF',
-    },
-  },
-  {
-    key: 'statsd',
-    functionKey: 'statsd',
-    handler: 'functions/consumers/statsd/handler.handler',
-    description: 'emf-fanout consumer: StatsD / DogStatsD',
-    validate: (env, d) => {
-      const config = loadStatsdConfig(env);
-      loadConsumerConfig(env);
-      // The handler's StatsdProvider loads unix-dgram for uds at cold start; the bundle leaves it out.
-      if (config.transport.protocol === 'uds' && d.bundleExcludes.includes('unix-dgram')) {
-        throw new ConfigError(
-          'STATSD_PROTOCOL',
-          `must be udp or tcp in Lambda, got "uds": the bundles leave out hot-shots' native dependency unix-dgram (exclude in infra/esbuild.yml), so the function cannot load it; the Datadog Lambda extension listens on UDP 127.0.0.1:8125`,
-        );
-      }
-    },
-    secrets: { prefixes: ['STATSD_', 'CONSUMER_'], refVariables: [], headerVariables: {}, urlCredentials: {} },
-  },
-  {
-    key: 'exampleHttp',
-    functionKey: 'example-http',
-    handler: 'functions/consumers/example-http/handler.handler',
-    description: 'emf-fanout consumer: example HTTP provider',
-    validate: (env) => {
-      loadExampleHttpConfig(env);
-      loadConsumerConfig(env);
-    },
-    secrets: {
-      prefixes: ['EXAMPLE_HTTP_', 'CONSUMER_'],
-      refVariables: ['EXAMPLE_HTTP_AUTHORIZATION_REF'],
-      headerVariables: {},
-      urlCredentials: { EXAMPLE_HTTP_URL: 'give the Authorization header value by reference in EXAMPLE_HTTP_AUTHORIZATION_REF' },
-    },
-  },
-];
+import { CONSUMERS_DIR, oneLine, RegistrationError, type ConsumerSpec } from './registry.ts';
 
 /** Serverless Framework's logical-ID normalisation of a function key (`example-http` → `ExampleDashhttp`). */
 export function normalizedFunctionName(functionKey: string): string {
@@ -134,7 +59,7 @@ export interface ConsumerOutput {
 }
 
 export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSettings, d: DeployContext): Promise<ConsumerOutput> {
-  if (!(await p.bool(`${spec.key}Enabled`))) return { functions: {}, resources: {} };
+  if (!(await p.bool(`${spec.key}Enabled`, false))) return { functions: {}, resources: {} };
   const service = await p.service();
   const stage = await p.stage();
   const name = normalizedFunctionName(spec.functionKey);
@@ -148,13 +73,22 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
       environment,
       paramOf: (v) => `${envParam}.${v}`,
       whenUnset: (v) => `set ${envParam}.${v}, or ${spec.key}Enabled: false`,
-      validate: (env) => spec.validate(env, d),
+      validate: (env) => {
+        try {
+          spec.validate(env, d);
+        } catch (e) {
+          if (isConfigError(e)) throw e;
+          // A bug in the consumer's own code: say where, on one line (Serverless would print the stack).
+          throw new RegistrationError(`${CONSUMERS_DIR}/${spec.functionKey}/consumer.ts`, `validate threw ${oneLine(e)}; it must return, or throw a ConfigError naming the variable`);
+        }
+        loadConsumerConfig(env);
+      },
     },
     d,
   );
   const reserved = await p.optionalInt(`${spec.key}ReservedConcurrency`, 1, Number.POSITIVE_INFINITY);
-  const kmsKeyArn = await p.string(`${spec.key}KmsKeyArn`, { allowEmpty: true });
-  const efo = await p.bool(`${spec.key}EnhancedFanOut`);
+  const kmsKeyArn = await p.string(`${spec.key}KmsKeyArn`, { allowEmpty: true, fallback: '' });
+  const efo = await p.bool(`${spec.key}EnhancedFanOut`, false);
   const topic = await p.string('alarmTopicArn', { allowEmpty: true });
   const streamKeyArn = await p.string('streamKmsKeyArn', { allowEmpty: true });
   const label = `emf-fanout ${stage} ${spec.functionKey}`;

@@ -5,15 +5,18 @@
  * environment references. Called by Serverless through generate.cjs
  * (`${file(./infra/serverless/generate.cjs):functions}` etc.).
  *
+ * The consumers are the registered ones (registry.ts: every functions/consumers/<name>/consumer.ts).
  * Before anything is generated, the params are checked: no unknown key (paramKeys.ts), and the
  * params only the static templates read have allowed values (templateParams.ts).
  */
+import '../nodeVersion.ts'; // first: an unsupported Node.js stops here, with one line
 import { type DeployContext } from './coldStart.ts';
-import { CONSUMERS, generateConsumer, readEsmSettings } from './consumers.ts';
+import { generateConsumer, readEsmSettings } from './consumers.ts';
 import { generateForwarder } from './forwarder.ts';
 import { type Cfn } from './iam.ts';
 import { checkParamKeys, knownParamKeys } from './paramKeys.ts';
 import { Params, type ResolverContext } from './params.ts';
+import { discoverConsumers } from './registry.ts';
 import { checkTemplateParams } from './templateParams.ts';
 import { generateNewLogGroup, readLogGroupSettings, subscriptionFilterResources } from './subscriptions.ts';
 
@@ -21,8 +24,6 @@ interface Generated {
   functions: Record<string, Cfn>;
   resources: Record<string, Cfn>;
 }
-
-const KNOWN_PARAMS = knownParamKeys(CONSUMERS.map((c) => c.key));
 
 async function deployContext(ctx: ResolverContext, p: Params): Promise<DeployContext> {
   const providerEnvironment = await ctx.resolveVariable('self:provider.environment, null');
@@ -36,16 +37,19 @@ async function deployContext(ctx: ResolverContext, p: Params): Promise<DeployCon
   };
 }
 
-async function generate(ctx: ResolverContext): Promise<Generated> {
-  const p = new Params(ctx, new Set(KNOWN_PARAMS));
-  await checkParamKeys(ctx, await p.stage(), KNOWN_PARAMS);
+/** @param root the repository whose functions/consumers/ are deployed (tests give another) */
+async function generate(ctx: ResolverContext, root?: string): Promise<Generated> {
+  const consumers = await discoverConsumers(root);
+  const known = knownParamKeys(consumers.map((c) => c.key));
+  const p = new Params(ctx, new Set(known));
+  await checkParamKeys(ctx, await p.stage(), known);
   await checkTemplateParams(p);
   const d = await deployContext(ctx, p);
   const esm = await readEsmSettings(p);
   const logGroups = await readLogGroupSettings(p);
   const parts = [
     { functions: await generateForwarder(p, d, logGroups.exclude), resources: {} },
-    ...(await Promise.all(CONSUMERS.map((c) => generateConsumer(c, p, esm, d)))),
+    ...(await Promise.all(consumers.map((c) => generateConsumer(c, p, esm, d)))),
     await generateNewLogGroup(p, logGroups, d),
   ];
   const out: Generated = { functions: {}, resources: subscriptionFilterResources(logGroups) };
@@ -57,11 +61,11 @@ async function generate(ctx: ResolverContext): Promise<Generated> {
 }
 
 /** The forwarder, the enabled consumers (and the new-log-group function), for `functions:`. */
-export async function generateFunctions(ctx: ResolverContext): Promise<Record<string, Cfn>> {
-  return (await generate(ctx)).functions;
+export async function generateFunctions(ctx: ResolverContext, root?: string): Promise<Record<string, Cfn>> {
+  return (await generate(ctx, root)).functions;
 }
 
 /** Their resources plus the deploy-time subscription filters, for `resources:`. */
-export async function generateResources(ctx: ResolverContext): Promise<{ Resources: Record<string, Cfn> }> {
-  return { Resources: (await generate(ctx)).resources };
+export async function generateResources(ctx: ResolverContext, root?: string): Promise<{ Resources: Record<string, Cfn> }> {
+  return { Resources: (await generate(ctx, root)).resources };
 }

@@ -10,10 +10,11 @@
  * the YAML templates is listed.
  */
 import { EmfFanoutError } from '../../shared/errors.ts';
+import { CONSUMER_PARAM_SUFFIXES, consumerNameOfKey, consumerNameProblem } from './consumerNames.ts';
 import { PARAMS_FILE, type ResolverContext } from './params.ts';
 
-/** Settings that exist once per deployment (consumer settings are per provider, below). */
-const GLOBAL_PARAM_KEYS = [
+/** Settings that exist once per deployment (consumer settings are per consumer, below). */
+export const GLOBAL_PARAM_KEYS: readonly string[] = [
   'region',
   'logLevel',
   'logRetentionDays',
@@ -57,11 +58,9 @@ const GLOBAL_PARAM_KEYS = [
   'alarmTopicArn',
   'alarmIteratorAgeMs',
   'alarmErrorsThreshold',
-] as const;
+];
 
-/** `<consumer key><suffix>`, for each consumer of consumers.ts (`prometheusEnabled`, …). */
-const CONSUMER_PARAM_SUFFIXES = ['Enabled', 'EnhancedFanOut', 'KmsKeyArn', 'Environment', 'IamStatements', 'ReservedConcurrency'] as const;
-
+/** The global params, and `<consumer key><suffix>` for each registered consumer (`prometheusEnabled`, …; registry.ts). */
 export function knownParamKeys(consumerKeys: readonly string[]): string[] {
   return [...GLOBAL_PARAM_KEYS, ...consumerKeys.flatMap((k) => CONSUMER_PARAM_SUFFIXES.map((s) => `${k}${s}`))];
 }
@@ -132,14 +131,32 @@ interface UnknownParam {
   /** `default`, the stage's name, or `--param`. */
   section: string;
   suggestion?: string;
+  /** The consumer the key would be a setting of, when no consumer of that name is registered. */
+  unregistered?: string;
+}
+
+/**
+ * `acmeMetricsEnabled` → `acme-metrics` when the key is a consumer's setting by its form but no such
+ * consumer is registered (the usual cause: the consumer's folder, or its consumer.ts, is missing).
+ */
+function unregisteredConsumer(key: string): string | undefined {
+  const suffix = CONSUMER_PARAM_SUFFIXES.find((s) => key.endsWith(s) && key.length > s.length);
+  if (suffix === undefined) return undefined;
+  const name = consumerNameOfKey(key.slice(0, -suffix.length));
+  return consumerNameProblem(name, GLOBAL_PARAM_KEYS) === undefined ? name : undefined;
 }
 
 /** Keys of the merged params that the deployment does not know. */
 class UnknownParamError extends EmfFanoutError {
   override readonly name = 'UnknownParamError';
   constructor(readonly unknown: readonly UnknownParam[]) {
-    const one = (u: UnknownParam) =>
-      `"${u.key}" in ${u.section === '--param' ? '--param' : `section "${u.section}:"`} (${u.suggestion ? `did you mean "${u.suggestion}"?` : 'no known setting is close; config/params.yml lists them all'})`;
+    const why = (u: UnknownParam) =>
+      u.suggestion
+        ? `did you mean "${u.suggestion}"?`
+        : u.unregistered
+          ? `no consumer "${u.unregistered}" is registered: functions/consumers/${u.unregistered}/consumer.ts is missing; npm run new-provider ${u.unregistered} writes a consumer with it, docs/providers.md`
+          : 'no known setting is close; config/params.yml lists them all';
+    const one = (u: UnknownParam) => `"${u.key}" in ${u.section === '--param' ? '--param' : `section "${u.section}:"`} (${why(u)})`;
     super(`unknown param${unknown.length > 1 ? 's' : ''} ${unknown.map(one).join('; ')} (${PARAMS_FILE})`, 'param_unknown');
     this.stack = `${this.name}: ${this.message}`;
   }
@@ -166,7 +183,8 @@ export async function checkParamKeys(ctx: ResolverContext, stage: string, known:
     if (knownSet.has(key) || seen.has(`${section}\0${key}`)) return;
     seen.add(`${section}\0${key}`);
     const suggestion = suggestKey(key, known);
-    unknown.push(suggestion === undefined ? { key, section } : { key, section, suggestion });
+    const unregistered = suggestion === undefined ? unregisteredConsumer(key) : undefined;
+    unknown.push({ key, section, ...(suggestion === undefined ? {} : { suggestion }), ...(unregistered === undefined ? {} : { unregistered }) });
   };
   const sections: [string, unknown][] = [['default', await ctx.resolveVariable('self:params.default, null')]];
   if (stage !== 'default') sections.push([stage, await ctx.resolveVariable(`self:params.${stage}, null`)]);

@@ -61,14 +61,17 @@ export class Params {
     return p;
   }
 
-  private async present(name: string): Promise<unknown> {
+  /** The param's value; `fallback` when it is not set (null or absent), or a ParamError without one. */
+  private async present(name: string, fallback?: unknown): Promise<unknown> {
     const v = await this.raw(name);
-    if (v === null || v === undefined) throw new ParamError(name, 'is not set');
-    return v;
+    if (v !== null && v !== undefined) return v;
+    if (fallback !== undefined) return fallback;
+    throw new ParamError(name, 'is not set');
   }
 
-  async string(name: string, opts: { allowEmpty?: boolean; oneOf?: readonly string[] } = {}): Promise<string> {
-    const v = await this.present(name);
+  /** @param opts.fallback the value when the param is not set (without it, a param that is not set is an error) */
+  async string(name: string, opts: { allowEmpty?: boolean; oneOf?: readonly string[]; fallback?: string } = {}): Promise<string> {
+    const v = await this.present(name, opts.fallback);
     if (typeof v !== 'string' && typeof v !== 'number') throw new ParamError(name, `must be a string, got ${JSON.stringify(v)}`);
     const s = String(v).trim();
     if (s === '' && !opts.allowEmpty) throw new ParamError(name, 'must not be empty');
@@ -94,8 +97,9 @@ export class Params {
     return checkInt(name, v, min, max, [], " (or '' for none)");
   }
 
-  async bool(name: string): Promise<boolean> {
-    const v = await this.present(name);
+  /** @param fallback the value when the param is not set (without it, a param that is not set is an error) */
+  async bool(name: string, fallback?: boolean): Promise<boolean> {
+    const v = await this.present(name, fallback);
     if (typeof v === 'boolean') return v;
     if (v === 'true' || v === 'false') return v === 'true';
     throw new ParamError(name, `must be true or false, got ${JSON.stringify(v)}`);

@@ -3,6 +3,7 @@
  * groups to the forwarder. Exit codes: 0 done (or plan printed), 1 an AWS call or a change
  * failed, 2 bad usage or settings. The plan goes to stdout, progress and errors to stderr.
  */
+import '../nodeVersion.ts'; // first: an unsupported Node.js stops here, with one line
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

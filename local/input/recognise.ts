@@ -15,7 +15,7 @@
  * Once known, a line costs one property test.
  */
 import { detectEmf } from '../../shared/emf/detect.ts';
-import { parsePlatformLine } from '../../shared/platform/lambda.ts';
+import { parsePlatformLine } from '../../shared/platform/platformLine.ts';
 
 /** Platform lines and a Lambda runtime's text prefix (the one `shared/emf/detect.ts` knows, without its level). */
 const LAMBDA_TEXT_LINE = /^(?:(?:START|END|REPORT) RequestId: |(?:INIT|RESTORE)_(?:START|REPORT) |(?:\[[A-Za-z]+\]\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\t[^\t]*\t)/;

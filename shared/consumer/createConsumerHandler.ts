@@ -1,22 +1,23 @@
 /**
- * The Lambda handler around a `Provider`: Kinesis decoding, chunking, retries within the
+ * The Lambda handler around a provider: Kinesis decoding, chunking, retries within the
  * invocation's time, partial batch responses and one summary log line. A consumer function is
  * then three lines (see `functions/consumers/example-http/handler.ts`).
  */
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import type { Env } from '../config/env.ts';
-import { createLogger, type Logger } from '../log/logger.ts';
+import { createLambdaLogger } from '../log/lambdaLogger.ts';
+import type { Logger } from '../log/logger.ts';
 import { Tally } from '../tally.ts';
 import { defaultSafetyMarginMs, loadConsumerConfig } from './config.ts';
-import { ChunkStream } from './batch.ts';
+import { ChunkStream, type Chunk } from './ChunkStream.ts';
 import { callWithRetry, type CallWindow, type RetryPolicy, type RetryOutcome } from './retry.ts';
 import { dataDroppedOf, type ConsumerSummary } from './summary.ts';
-import type { Provider, SendContext, SendResult } from './types.ts';
+import type { AnyProvider, MetricDatum, SendContext, SendResult } from './types.ts';
 
 export interface ConsumerHandlerOptions {
   /** Read at creation (cold start) for `CONSUMER_*` settings. @default process.env */
   env?: Env;
-  /** @default a JSON-lines logger on stdout with `provider` in every line */
+  /** @default Powertools Logger (createLambdaLogger) with `provider` in every line, and the request id once an invocation starts */
   logger?: Logger;
   /** Called once per invocation with the summary that is also logged. */
   onSummary?: (summary: ConsumerSummary) => void;
@@ -34,28 +35,31 @@ export type ConsumerHandler = (event: KinesisStreamEvent, context: Context) => P
  * Builds the Kinesis-triggered handler for `provider`. Deploy it with
  * `functionResponseType: ReportBatchItemFailures`, or Lambda ignores the partial response.
  *
- * Semantics (README "Consumer semantics"): records are delivered in order, in chunks of at most
- * `provider.maxBatchSize` data, one chunk at a time. Undecodable input is counted and skipped.
- * A `failure` result drops the chunk (counted under the provider's reason). A `retryable` result
- * is retried with backoff while the next attempt fits before the deadline; then the handler
- * returns the sequence number of the first record not fully delivered, and Lambda redelivers
- * from there: at-least-once, so data before the failure point inside that record are duplicated.
+ * Semantics (docs/architecture.md#consumers-functionsconsumers-core-in-sharedconsumer): records are
+ * delivered in order, in chunks of at most `provider.maxBatchSize` data, one chunk at a time. A
+ * `Provider` gets each chunk as an array of separate data; a `StreamingProvider` (`streaming: true`)
+ * gets the chunk itself (see `MetricData`). Undecodable input is counted and skipped. A `failure`
+ * result drops the chunk (counted under the provider's reason). A `retryable` result is retried
+ * with backoff while the next attempt fits before the deadline; then the handler returns the
+ * sequence number of the first record not fully delivered, and Lambda redelivers from there:
+ * at-least-once, so data before the failure point inside that record are duplicated.
  * The handler throws only on a programming error (Lambda then retries the whole batch).
  *
  * @example
  * export const handler = createConsumerHandler(new JsonLinesHttpProvider(loadConfig(process.env)));
  */
-export function createConsumerHandler(provider: Provider, options: ConsumerHandlerOptions = {}): ConsumerHandler {
+export function createConsumerHandler(provider: AnyProvider, options: ConsumerHandlerOptions = {}): ConsumerHandler {
   const config = loadConsumerConfig(options.env ?? process.env);
   const policy: RetryPolicy = { ...config.retry, ...options.retry };
   const marginOverride = options.safetyMarginMs ?? config.safetyMarginMs;
-  const logger = options.logger ?? createLogger({ base: { provider: provider.name } });
+  const logger = options.logger ?? createLambdaLogger({ base: { provider: provider.name } });
   const maxBatch = provider.maxBatchSize ?? Number.POSITIVE_INFINITY;
   if (!(maxBatch >= 1) || (Number.isFinite(maxBatch) && !Number.isInteger(maxBatch))) {
     throw new TypeError(`provider ${provider.name}: maxBatchSize must be a positive integer, got ${provider.maxBatchSize}`);
   }
 
   return async (event, context) => {
+    logger.setContext?.(context);
     const remaining = context.getRemainingTimeInMillis();
     const margin = marginOverride ?? defaultSafetyMarginMs(remaining);
     const end = Date.now() + remaining;
@@ -79,7 +83,7 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     };
     try {
       for (let chunk = stream.next(); chunk !== undefined; chunk = stream.next()) {
-        const outcome = await callWithRetry((ctx) => provider.send(chunk, ctx), sendWindow, policy, logger, estimate, 'send');
+        const outcome = await callWithRetry(sendOf(provider, chunk), sendWindow, policy, logger, estimate, 'send');
         tally(outcome);
         const r = outcome.result;
         if (r.status === 'retryable') {
@@ -156,6 +160,17 @@ export function createConsumerHandler(provider: Provider, options: ConsumerHandl
     options.onSummary?.(summary);
     return { batchItemFailures };
   };
+}
+
+/**
+ * One `send` of `chunk`, called again on a retry: a streaming provider gets the chunk itself; any other
+ * gets its data as separate objects, made once (in the one pass that decodes the chunk's records) and
+ * passed again on a retry.
+ */
+function sendOf(provider: AnyProvider, chunk: Chunk): (ctx: SendContext) => Promise<SendResult> {
+  if (provider.streaming === true) return (ctx) => provider.send(chunk, ctx);
+  const data: readonly MetricDatum[] = chunk.toArray();
+  return (ctx) => provider.send(data, ctx);
 }
 
 /** A deadline, its abort signal, and the grace after which an unresponsive provider is abandoned. */

@@ -8,8 +8,8 @@ import { describeError } from '../describe.ts';
 import { DecodeError } from '../errors.ts';
 import { decodeBase64Strict } from '../encoding/base64.ts';
 import { decodeRecord } from '../record/format.ts';
-import { emfToGroups, expandGroup, type DecodeIssues, type MetricGroup } from './emfToData.ts';
-import type { DropReason } from './reasons.ts';
+import { emfToGroups, expandGroup, type MetricGroup } from './emfToData.ts';
+import type { DecodeIssues, DropReason } from './reasons.ts';
 import type { DatumSource, MetricDatum } from './types.ts';
 
 /** What one Kinesis record produced. A record that does not decode has `data: []` and counts one `record_*` reason. */

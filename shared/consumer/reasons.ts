@@ -3,6 +3,8 @@
  * `ConsumerSummary.dropped` / `.warnings` and of the `consumer batch` log line, so they are
  * stable names that dashboards and alarms can rely on.
  */
+import type { Tally } from '../tally.ts';
+import type { DatumSource } from './types.ts';
 
 /**
  * Input the consumer could not turn into data. Each is counted once per unit it names.
@@ -56,3 +58,14 @@ const WARNING_REASONS = {
   document_timestamp_invalid: 'document',
 } as const;
 export type WarningReason = keyof typeof WARNING_REASONS;
+
+/** Where a document's problems are counted: `dropped` for lost input, `warnings` for data changed on the way. */
+export interface DecodeIssues {
+  dropped: Tally;
+  warnings: Tally;
+}
+
+/** Counts `n` of `reason`, with `message` and the document's place as the example. Reporting is the rare path: the context string is built only then. */
+export function reportIssue(tally: Tally, source: DatumSource, reason: DropReason | WarningReason, message: string, n = 1): void {
+  tally.add(reason, `${message} (logGroup=${source.logGroup} eventId=${source.eventId})`, n);
+}

@@ -1,6 +1,13 @@
 /**
  * The consumer side's contract. A provider receives normalised metric data and never sees
  * Kinesis, base64, gzip or the record format; `createConsumerHandler(provider)` does all of that.
+ *
+ * Two kinds of provider:
+ * - `Provider`, the default, what you write: `send` gets a plain array of separate `MetricDatum`
+ *   objects, each of which may be kept.
+ * - `StreamingProvider`, an opt-in (`streaming: true`) for providers that reduce their data as
+ *   they read it (the built-in Prometheus and StatsD): `send` gets `MetricData`, whose `forEach`
+ *   refills one datum object, so no object is made per datum.
  */
 import type { EmfUnit, StorageResolution } from '../emf/constants.ts';
 import type { DocumentOrigin } from '../record/format.ts';
@@ -67,13 +74,13 @@ export interface MetricDatum {
 }
 
 /**
- * The data of one `send`, in order: array-like, read with `forEach`. A plain `MetricDatum[]` is
- * one; the handler's chunks are another, which decode their records while `forEach` runs and
- * hand `fn` ONE datum object, refilled for each datum (a batch holds tens of thousands of data:
- * an object each would cost more than everything else). So read the datum inside `fn`; to keep
- * it, copy it (`{ ...d }`). Its `dimensions`, `directiveDimensions`, `properties`, `source` and
- * `value` are not refilled, only pointed elsewhere: keeping those is fine, and data of one
- * dimension set of one document share the same objects (cache by identity).
+ * The data of one `send` to a `StreamingProvider`, in order: array-like, read with `forEach`. A plain
+ * `MetricDatum[]` is one; the handler's chunks are another, which decode their records while `forEach`
+ * runs and hand `fn` ONE datum object, refilled for each datum (a batch holds tens of thousands of data:
+ * an object each would cost more than everything else). So read the datum inside `fn`; to keep it, copy
+ * it (`{ ...d }`). Its `dimensions`, `directiveDimensions`, `properties`, `source` and `value` are not
+ * refilled, only pointed elsewhere: keeping those is fine, and data of one dimension set of one document
+ * share the same objects (cache by identity).
  * A chunk is best read once, reducing as it goes: reading it again decodes its records again,
  * `length` before the first `forEach` makes it hold every datum, and inside the first `forEach`
  * neither `length` nor another `forEach` of the same chunk is available (both throw).
@@ -118,16 +125,52 @@ export type SendResult =
       dropped?: Readonly<Record<string, number>>;
     };
 
-export interface Provider {
+/** What every provider has, whichever way it reads its data. */
+interface ProviderBase {
   /** Short name used in logs and counters, e.g. `prometheus`. */
   readonly name: string;
-  /**
-   * Delivers `data` (a chunk of at most `maxBatchSize` data; see `MetricData` before keeping a datum).
-   * A retry passes the same `data` object again. Must not throw: return a `SendResult`.
-   */
-  send(data: MetricData, ctx: SendContext): Promise<SendResult>;
   /** Largest number of data per `send`; the handler splits larger batches. Default: unlimited. */
   readonly maxBatchSize?: number;
   /** Completes any buffered sends before the handler returns (Lambda freezes the sandbox afterwards). */
   flush?(ctx: SendContext): Promise<SendResult>;
 }
+
+/**
+ * A provider: what you implement to send metric data somewhere (README.md#adding-a-provider).
+ *
+ * @example
+ * class MyProvider implements Provider {
+ *   readonly name = 'mine';
+ *   async send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult> { … }
+ * }
+ */
+export interface Provider extends ProviderBase {
+  /** Absent or `false`: `send` gets plain data. `true` is `StreamingProvider`'s opt-in. */
+  readonly streaming?: false;
+  // A property, not a method: TypeScript then checks the parameter strictly (no method bivariance),
+  // so a `send` that takes arrays can never pass for a StreamingProvider's.
+  /**
+   * Delivers `data`: a chunk of at most `maxBatchSize` data, in record order, as an array of its own.
+   * Every datum is a separate object that may be kept (buffered until `flush`, say); `length`,
+   * indexing and iterating any number of times, nested too, all work. Data of one dimension set of
+   * one document share their `dimensions`, `directiveDimensions`, `properties` and `source` objects,
+   * and data of one directive their array and statistic-set `value`s: read-only, and a provider may
+   * cache by identity. A retry passes the same array again. Must not throw: return a `SendResult`.
+   */
+  readonly send: (data: readonly MetricDatum[], ctx: SendContext) => Promise<SendResult>;
+}
+
+/**
+ * The opt-in fast path of the built-in providers: `send` gets the handler's chunk itself, a
+ * `MetricData` that decodes its records while `forEach` runs and refills one datum object (no
+ * object per datum; see `MetricData` for what that rules out). For providers that reduce their
+ * data as they read them; a provider that keeps data is a plain `Provider`.
+ */
+export interface StreamingProvider extends ProviderBase {
+  readonly streaming: true;
+  /** As `Provider.send`, but `data` is read once with `forEach`, copying what is kept. A retry passes the same `data` again. */
+  readonly send: (data: MetricData, ctx: SendContext) => Promise<SendResult>;
+}
+
+/** Either kind of provider: what `createConsumerHandler` takes (it looks at `streaming` to know which). */
+export type AnyProvider = Provider | StreamingProvider;

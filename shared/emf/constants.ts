@@ -39,22 +39,9 @@ export const EMF_UNITS = [
 export type EmfUnit = (typeof EMF_UNITS)[number];
 export const EMF_UNIT_SET: ReadonlySet<string> = new Set(EMF_UNITS);
 
-/**
- * `EMF_UNIT_SET.has(unit)` as a `switch`, the common units first: the forwarder and the consumers check every metric
- * definition's unit, and this measured about 0.15 µs faster per check than the set (hashing a string
- * fresh from `JSON.parse`). A unit test holds it to EMF_UNITS.
- */
+/** Whether `unit` is one of the schema's units. */
 export function isEmfUnit(unit: string): unit is EmfUnit {
-  switch (unit) {
-    case 'Count': case 'Milliseconds': case 'None': case 'Bytes': case 'Seconds': case 'Percent': case 'Microseconds':
-    case 'Count/Second': case 'Kilobytes': case 'Megabytes': case 'Gigabytes': case 'Terabytes':
-    case 'Bits': case 'Kilobits': case 'Megabits': case 'Gigabits': case 'Terabits':
-    case 'Bytes/Second': case 'Kilobytes/Second': case 'Megabytes/Second': case 'Gigabytes/Second': case 'Terabytes/Second':
-    case 'Bits/Second': case 'Kilobits/Second': case 'Megabits/Second': case 'Gigabits/Second': case 'Terabits/Second':
-      return true;
-    default:
-      return false;
-  }
+  return EMF_UNIT_SET.has(unit);
 }
 
 /** StorageResolution: 1 = high resolution (1 s), 60 = standard (the default). */

@@ -2,7 +2,7 @@
  * Validation against the current EMF specification
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
  * A document either passes whole or is rejected with the first rule it breaks; the reasons are
- * stable strings used as counter keys (README: "Validation rules").
+ * stable strings used as counter keys (docs/architecture.md#the-forwarder-functionsforwarder).
  */
 import { EMF_LIMITS, isEmfUnit } from './constants.ts';
 import { describeValue } from '../describe.ts';
@@ -115,11 +115,9 @@ function validateDimensions(doc: Record<string, unknown>, sets: unknown, d: numb
       if (!isName(key, EMF_LIMITS.maxDimensionKeyLength)) {
         return problem('dimensions_invalid', `${directiveAt(d)}.Dimensions[${s}] holds ${describeValue(key)}; keys are strings of 1 to ${EMF_LIMITS.maxDimensionKeyLength} characters`);
       }
-      // One lookup for a valid dimension: no property a plain object inherits is a string, so only a value
-      // that is not one needs the own-member check.
+      if (!Object.hasOwn(doc, key)) return problem('dimension_missing', `dimension "${key}" names no root member`);
       const value = doc[key];
       if (typeof value !== 'string') {
-        if (!Object.hasOwn(doc, key)) return problem('dimension_missing', `dimension "${key}" names no root member`);
         return problem('dimension_value_not_string', `dimension "${key}" has a ${value === null ? 'null' : typeof value} value; dimension values must be strings`);
       }
       if (value.length > EMF_LIMITS.maxDimensionValueLength) {
@@ -144,11 +142,8 @@ function validateMetric(doc: Record<string, unknown>, def: unknown, d: number, m
   if (resolution !== undefined && resolution !== 1 && resolution !== 60) {
     return problem('storage_resolution_invalid', `${metricAt(d, m)}.StorageResolution must be 1 or 60, got ${describeValue(resolution)}`);
   }
-  // The common case, one number, with one lookup and no call: no property a plain object inherits is a number.
-  const value = doc[name];
-  if (typeof value === 'number' && Number.isFinite(value)) return undefined;
   if (!Object.hasOwn(doc, name)) return problem('metric_missing', `metric "${name}" names no root member`);
-  return validateMetricValue(value, name);
+  return validateMetricValue(doc[name], name);
 }
 
 function allFiniteNumbers(a: readonly unknown[]): boolean {

@@ -1,5 +1,5 @@
 /**
- * The emf-fanout Kinesis record format, version 1. Documented in README.md ("Record format");
+ * The emf-fanout Kinesis record format, version 1 (docs/architecture.md#record-format-v1);
  * any consumer in any language can decode it with a brotli or gzip library and a JSON parser:
  *
  *   data = 00 62 72 6f brotli(json)   ("\0bro": brotli's own stream has no magic number of its own)
@@ -12,11 +12,10 @@
  * validated, so it is valid JSON): the record holds the original bytes (Powertools Python's `1.0` stays
  * `1.0`; `recordDocumentTexts` recovers them), a consumer gets every document with one `JSON.parse`,
  * and the forwarder never escapes a document. All documents of a record come from one log stream of
- * one log group, in log order.
+ * one log group, in log order. The forwarder writes records with `RecordEncoder` (RecordEncoder.ts).
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync, gzipSync } from 'node:zlib';
 import { DecodeError } from '../errors.ts';
-import { ascii, putBytes, putJsonString, putNumber } from './bytes.ts';
 
 const RECORD_VERSION = 1;
 
@@ -40,25 +39,8 @@ export interface ForwardedDocument {
   timestamp: number;
   /** `emf`: found in the log; `platform`: built by the forwarder from a Lambda platform line. */
   origin: DocumentOrigin;
-  /**
-   * The EMF document's JSON text, exactly as logged, or a document that writes its own text (the platform
-   * documents the forwarder builds). Must be valid JSON: it is inserted as is.
-   */
-  emf: string | DocumentText;
-}
-
-/**
- * An EMF document that writes its own JSON text as UTF-8 into the record. The forwarder's platform documents
- * are: building each one's text as a string, only for the encoder to flatten and encode it, was most of
- * their cost (README "Performance").
- */
-export interface DocumentText {
-  /** An upper bound of the bytes `writeTo` writes. */
-  readonly maxBytes: number;
-  /** Writes the document's JSON text as UTF-8 at `offset`; returns the offset after it. */
-  writeTo(out: Buffer, offset: number): number;
-  /** The same text, as a string. */
-  toString(): string;
+  /** The EMF document's JSON text: as logged, or built by the forwarder. Must be valid JSON: it is inserted as is. */
+  emf: string;
 }
 
 /** A document as a consumer reads it: `emf` is the parsed document (any JSON value; consumers check it). */
@@ -84,7 +66,7 @@ export const BROTLI_MAGIC: readonly number[] = [0x00, 0x62, 0x72, 0x6f];
  * gzip), on records of the default 1 MiB target: about 4x faster and 3.6x smaller; with every digit of the
  * records made random (so that no document repeats another) still 2x faster and 1.28x smaller. Quality 0 is a
  * little faster again but compresses the random-digit records less well than gzip: Kinesis bills by the byte,
- * so the ratio is worth more to a user than the last millisecond (README "Performance").
+ * so the ratio is worth more to a user than the last millisecond (docs/performance.md).
  */
 const BROTLI_QUALITY = 1;
 
@@ -143,139 +125,6 @@ export function serialiseDocument(doc: ForwardedDocument): string {
 /** Encodes a record from already serialised documents (see `serialiseDocument`). */
 export function encodeRecord(ctx: RecordContext, serialisedDocs: readonly string[], compression: RecordCompression): Buffer {
   return compressRecord(Buffer.from(recordHeader(ctx) + serialisedDocs.join(',') + RECORD_TRAILER, 'utf8'), compression);
-}
-
-/**
- * The forwarder's encoder: the same bytes as `encodeRecord(ctx, docs.map(serialiseDocument), compression)`,
- * written straight into a reusable byte buffer. The string way builds every document's text, joins them
- * (a copy) and encodes the join to UTF-8 (a second copy); measured, that was most of the cost of packing.
- * Here the EMF text is the only string encoded (one UTF-8 write per document, no intermediate string), the
- * fixed parts are byte constants, and the CloudWatch event id and timestamp are written digit by digit
- * when they are the usual digits-only id and integer milliseconds (otherwise through `JSON.stringify`
- * and `String`, exactly as `serialiseDocument` writes them).
- *
- * Use: `append(doc)` writes a document; `bytes` is then the size of the record's JSON so far, trailer
- * included, so the packer can see whether the document went past its size target, and `dropLast()` takes
- * that document back out (it is written again into the next record: measured, cheaper than measuring every
- * document before writing it). `finish()` gives the record's data and starts the next record. `encode`
- * re-encodes any range of documents at once (to split a record that turned out too large). `close()` hands
- * the buffer on to the next encoder.
- */
-export class RecordEncoder {
-  private readonly header: Buffer;
-  private readonly compression: RecordCompression;
-  private out: Buffer;
-  private used: number;
-  private count = 0;
-  /** `used` before the last `append`, for `dropLast`. */
-  private lastStart: number;
-
-  constructor(ctx: RecordContext, compression: RecordCompression) {
-    this.header = Buffer.from(recordHeader(ctx), 'utf8');
-    this.compression = compression;
-    this.out = claimScratch(this.header.length + 2);
-    this.used = this.lastStart = this.header.copy(this.out, 0);
-  }
-
-  /** UTF-8 bytes of the record's JSON if it were finished now. */
-  get bytes(): number {
-    return this.used + RECORD_TRAILER.length;
-  }
-
-  /** Appends one document. */
-  append(doc: ForwardedDocument): void {
-    const emf = doc.emf;
-    // Room at 6 bytes per UTF-16 unit of the id (JSON escapes) and 3 for the rest, so no write is cut short.
-    const emfBytes = typeof emf === 'string' ? 3 * emf.length : emf.maxBytes;
-    const need = this.used + 6 * doc.id.length + 3 * `${doc.origin}`.length + emfBytes + 128;
-    let out = this.out;
-    if (need > out.length) out = this.out = growScratch(out, this.used, need);
-    let o = this.lastStart = this.used;
-    if (this.count > 0) out[o++] = 0x2c; // ,
-    o = putBytes(out, o, OPEN_ID);
-    o = putJsonString(out, o, doc.id);
-    o = putBytes(out, o, ID_TO_TIMESTAMP);
-    o = putNumber(out, o, doc.timestamp);
-    if (doc.origin === 'emf') {
-      o = putBytes(out, o, ORIGIN_EMF);
-    } else if (doc.origin === 'platform') {
-      o = putBytes(out, o, ORIGIN_PLATFORM);
-    } else {
-      o = putBytes(out, o, TIMESTAMP_TO_ORIGIN);
-      o += out.write(`${doc.origin}`, o);
-      o = putBytes(out, o, ORIGIN_TO_EMF);
-    }
-    o = typeof emf === 'string' ? o + out.write(emf, o) : emf.writeTo(out, o);
-    out[o++] = 0x7d; // }
-    this.used = o;
-    this.count++;
-  }
-
-  /** Takes the document of the last `append` back out (once per `append`). */
-  dropLast(): void {
-    if (this.used === this.lastStart) throw new Error('RecordEncoder.dropLast: nothing appended since the last drop or finish');
-    this.used = this.lastStart;
-    this.count--;
-  }
-
-  /** The data of the record of the documents appended since the last `finish`; starts the next record. */
-  finish(): Buffer {
-    const out = this.out;
-    let o = this.used;
-    out[o++] = 0x5d; // ]
-    out[o++] = 0x7d; // }
-    const json = out.subarray(0, o);
-    // The compressors read the scratch buffer in place; an uncompressed record gets its own exact-size copy.
-    const data = compressRecord(json, this.compression);
-    this.used = this.lastStart = this.header.length;
-    this.count = 0;
-    if (out.length > SCRATCH_KEEP_BYTES) {
-      // Grown for an unusually large record: let it go, and start the next record in a buffer of the usual size.
-      this.out = claimScratch(this.header.length + 2);
-      this.header.copy(this.out, 0);
-    }
-    return data;
-  }
-
-  /** Done with this encoder: its buffer serves the next one. */
-  close(): void {
-    if (this.out.length <= SCRATCH_KEEP_BYTES) scratch = this.out;
-  }
-
-  /** The record data of `docs[from..to)` (documents appended but not finished are dropped). */
-  encode(docs: readonly ForwardedDocument[], from: number, to: number): Buffer {
-    this.used = this.lastStart = this.header.length;
-    this.count = 0;
-    for (let i = from; i < to; i++) this.append(docs[i]!);
-    return this.finish();
-  }
-}
-
-const OPEN_ID = ascii('{"id":');
-const ID_TO_TIMESTAMP = ascii(',"timestamp":');
-const TIMESTAMP_TO_ORIGIN = ascii(',"origin":"');
-const ORIGIN_TO_EMF = ascii('","emf":');
-const ORIGIN_EMF = ascii(',"origin":"emf","emf":');
-const ORIGIN_PLATFORM = ascii(',"origin":"platform","emf":');
-
-/**
- * The encoders of the process reuse one buffer: each claims it (an encoder created while another is open
- * gets a buffer of its own) and `close` puts it back. Kept up to SCRATCH_KEEP_BYTES; a larger one, grown
- * for an unusually large record, is let go.
- */
-const SCRATCH_KEEP_BYTES = 4 << 20;
-let scratch: Buffer | undefined;
-
-function claimScratch(bytes: number): Buffer {
-  const b = scratch !== undefined && scratch.length >= bytes ? scratch : Buffer.allocUnsafeSlow(Math.max(bytes, 1 << 20));
-  scratch = undefined;
-  return b;
-}
-
-function growScratch(out: Buffer, used: number, need: number): Buffer {
-  const bigger = Buffer.allocUnsafeSlow(Math.max(need, out.length * 2));
-  out.copy(bigger, 0, 0, used);
-  return bigger;
 }
 
 /**

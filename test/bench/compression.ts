@@ -2,7 +2,7 @@
  * Record compression: the time and size of each RECORD_COMPRESSION on the forwarder's records for the
  * bench corpus, and on the same records with every digit made random. The corpus repeats its fixture
  * documents, which flatters any compressor; random digits leave no document equal to another, a
- * pessimistic bound on what a real stream repeats. README "Record format" quotes these figures.
+ * pessimistic bound on what a real stream repeats. docs/architecture.md#record-format-v1 quotes these figures.
  */
 import { compressRecord, type RecordCompression } from '../../shared/record/format.ts';
 import { median } from './measure.ts';

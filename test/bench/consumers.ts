@@ -10,12 +10,13 @@ import { DEFAULT_RECORD_TARGET_BYTES } from '../../functions/forwarder/config.ts
 import { extractDocuments } from '../../functions/forwarder/extract.ts';
 import { packDocuments } from '../../functions/forwarder/pack.ts';
 import { DEFAULT_TRANSLATE_OPTIONS, type Mode } from '../../functions/consumers/prometheus/config.ts';
-import { CumulativeState, newPending } from '../../functions/consumers/prometheus/cumulative.ts';
+import { CumulativeState } from '../../functions/consumers/prometheus/CumulativeState.ts';
+import { newPending } from '../../functions/consumers/prometheus/cumulativeSeries.ts';
 import type { PlannedWriteRequest } from '../../functions/consumers/prometheus/splitRequests.ts';
 import { encodeWriteRequest } from '../../functions/consumers/prometheus/writeRequest.ts';
 import { createTranslator, type Translator } from '../../functions/consumers/prometheus/translate.ts';
 import { decodeSubscriptionEvent } from '../../shared/cloudwatch/subscription.ts';
-import { ChunkStream } from '../../shared/consumer/batch.ts';
+import { ChunkStream } from '../../shared/consumer/ChunkStream.ts';
 import { isStatisticSet, type MetricData, type MetricValue } from '../../shared/consumer/types.ts';
 import { kinesisEventFromRecords } from '../../shared/consumer/testing/kinesisEvent.ts';
 import type { RecordCompression } from '../../shared/record/format.ts';

@@ -44,6 +44,42 @@ export function compare(candidate: () => void, lowerBound: () => void, blocks = 
       block(candidate, perBlock, c);
     }
   }
+  return comparison(c, l);
+}
+
+/** `compare` for sides that may complete asynchronously (the consumer handler), in the same blocks. */
+export async function compareAsync(candidate: () => Promise<void> | void, lowerBound: () => Promise<void> | void, blocks = 8, perBlock = 4, warmup = 5): Promise<Comparison> {
+  for (let i = 0; i < warmup; i++) {
+    await candidate();
+    await lowerBound();
+  }
+  const c: Times = { wall: [], cpu: [] };
+  const l: Times = { wall: [], cpu: [] };
+  for (let b = 0; b < blocks; b++) {
+    if (b % 2 === 0) {
+      await blockAsync(candidate, perBlock, c);
+      await blockAsync(lowerBound, perBlock, l);
+    } else {
+      await blockAsync(lowerBound, perBlock, l);
+      await blockAsync(candidate, perBlock, c);
+    }
+  }
+  return comparison(c, l);
+}
+
+async function blockAsync(fn: () => Promise<void> | void, n: number, out: Times): Promise<void> {
+  await fn(); // settles the heap after the other side's block
+  for (let i = 0; i < n; i++) {
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    await fn();
+    out.wall.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    out.cpu.push((used.user + used.system) / 1000);
+  }
+}
+
+function comparison(c: Times, l: Times): Comparison {
   const candidateMs = median(c.wall);
   const lowerBoundMs = median(l.wall);
   return { candidateMs, lowerBoundMs, candidateCpuMs: median(c.cpu), lowerBoundCpuMs: median(l.cpu), ratio: candidateMs / lowerBoundMs };

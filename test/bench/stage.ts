@@ -10,6 +10,7 @@ import type { FixtureLine } from '../fixtures/types.ts';
 import { buildBatches, CORPUS } from './corpus.ts';
 import { benchPrometheus, consumerRecords } from './consumers.ts';
 import { benchForwarder, type ForwarderOptions } from './forwarder.ts';
+import { benchHandler, type HandlerSide, type HandlerWork } from './handler.ts';
 import { benchStatsd } from './statsd.ts';
 import type { Mode } from '../../functions/consumers/prometheus/config.ts';
 import type { RecordCompression } from '../../shared/record/format.ts';
@@ -17,7 +18,8 @@ import type { RecordCompression } from '../../shared/record/format.ts';
 export type StageRequest =
   | { stage: 'forwarder'; options: ForwarderOptions }
   | { stage: 'prometheus'; compression: RecordCompression; mode: Mode }
-  | { stage: 'statsd'; compression: RecordCompression };
+  | { stage: 'statsd'; compression: RecordCompression }
+  | { stage: 'handler'; compression: RecordCompression; work: HandlerWork; side: HandlerSide };
 
 
 const [file, request] = process.argv.slice(2);
@@ -29,5 +31,7 @@ const result =
     ? benchForwarder(batches, req.options)
     : req.stage === 'prometheus'
       ? benchPrometheus(consumerRecords(batches, req.compression), req.compression, req.mode)
-      : benchStatsd(consumerRecords(batches, req.compression), req.compression);
+      : req.stage === 'statsd'
+        ? benchStatsd(consumerRecords(batches, req.compression), req.compression)
+        : await benchHandler(consumerRecords(batches, req.compression), req.compression, req.work, req.side);
 process.stdout.write(JSON.stringify(result) + '\n');

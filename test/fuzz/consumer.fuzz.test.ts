@@ -5,6 +5,7 @@
  */
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { fuzzRuns } from '../helpers/fuzzRuns.ts';
 import { describe, expect, it } from 'vitest';
 import { decodeKinesisRecord } from '../../shared/consumer/decode.ts';
 import { DROP_REASONS } from '../../shared/consumer/reasons.ts';
@@ -40,7 +41,7 @@ describe('consumer record decoding under arbitrary input', () => {
         expect(reasons).toHaveLength(1);
         expect(DROP_REASONS[reasons[0] as keyof typeof DROP_REASONS]).toBe('record');
       }
-    }), { numRuns: 2_000 });
+    }), { numRuns: fuzzRuns(2_000) });
   });
 });
 
@@ -62,6 +63,6 @@ describe('consumer documents with hostile members', () => {
       for (const r of Object.keys(issues.dropped.counts)) expect(Object.hasOwn(DROP_REASONS, r), r).toBe(true);
       expect(out.data.length + issues.dropped.total).toBeGreaterThan(0);
       for (const e of [...Object.values(issues.dropped.examples), ...Object.values(issues.warnings.examples)]) expect(e.length).toBeLessThanOrEqual(301);
-    }), { numRuns: 300 });
+    }), { numRuns: fuzzRuns(300) });
   });
 });

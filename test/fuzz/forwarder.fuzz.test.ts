@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { KinesisClient, PutRecordsCommand, type PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
+import { fuzzRuns } from '../helpers/fuzzRuns.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadForwarderConfig } from '../../functions/forwarder/config.ts';
 import { createForwarderHandler } from '../../functions/forwarder/forwarder.ts';
@@ -61,7 +62,7 @@ describe('forwarder under arbitrary input', () => {
         const data = (gz ? gzipSync(bytes) : Buffer.from(bytes)).toString('base64');
         await run({ awslogs: { data } });
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 
@@ -72,7 +73,7 @@ describe('forwarder under arbitrary input', () => {
         await run(anything);
         await run({ awslogs: anything });
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 
@@ -103,7 +104,7 @@ describe('forwarder under arbitrary input', () => {
           expect(d.emf).toEqual(JSON.parse(d.text));
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });
@@ -120,6 +121,6 @@ describe('forwarder detection of hostile documents', () => {
       const found = detectEmf(message);
       expect(['emf', 'invalid', 'plain']).toContain(found.kind);
       if (found.kind === 'invalid') expect(found.detail.length).toBeLessThan(400);
-    }), { numRuns: 300 });
+    }), { numRuns: fuzzRuns(300) });
   });
 });

@@ -161,7 +161,7 @@ export function seriesKeyOf(labels: Record<string, string>): string {
 const README_BUCKETS: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900];
 
 /**
- * The oracle of `PROM_RW_MODE=cumulative` with default types (README "Types"): what the latest
+ * The oracle of `PROM_RW_MODE=cumulative` with default types (docs/prometheus.md#types): what the latest
  * sample of every series must be, summed over writers, computed from the documents alone.
  * - unit Count → `<name>_total`, the sum of every observed value (a statistic set: its Sum);
  * - time units → `<name>_seconds_bucket{le}`, `_sum`, `_count` (a statistic set: Values with

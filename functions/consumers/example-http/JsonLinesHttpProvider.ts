@@ -1,11 +1,11 @@
 /**
  * The example provider: POSTs each chunk as JSON lines (`application/x-ndjson`), one
  * `MetricDatum` per line. Small on purpose: it is the template for writing your own provider
- * (README "Adding a provider"). Serialising is a pure function; `send` only does the I/O and
- * maps the answer to a `SendResult`.
+ * (README.md#adding-a-provider). It gets plain data, an array of separate data it may keep.
+ * Serialising is a pure function; `send` only does the I/O and maps the answer to a `SendResult`.
  */
 import { resultFromHttpStatus, resultFromNetworkError } from '../../../shared/consumer/http.ts';
-import type { MetricData, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
+import type { MetricDatum, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
 import { createSecretResolver, type SecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import type { ExampleHttpConfig } from './config.ts';
 
@@ -17,16 +17,16 @@ const UNSERIALISABLE = 'example_http_datum_unserialisable';
  * (another producer's record can nest a property 100,000 deep) is left out and counted: it would
  * fail the same way on every retry, so it must never make the chunk retryable.
  */
-function toJsonLines(data: MetricData): { body: string; unserialisable: number } {
+function toJsonLines(data: readonly MetricDatum[]): { body: string; unserialisable: number } {
   let body = '';
   let unserialisable = 0;
-  data.forEach((d) => {
+  for (const d of data) {
     try {
       body += JSON.stringify(d) + '\n';
     } catch {
       unserialisable++;
     }
-  });
+  }
   return { body, unserialisable };
 }
 
@@ -46,7 +46,7 @@ export class JsonLinesHttpProvider implements Provider {
     this.maxBatchSize = config.maxBatchSize;
   }
 
-  async send(data: MetricData, ctx: SendContext): Promise<SendResult> {
+  async send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult> {
     const headers: Record<string, string> = { 'content-type': 'application/x-ndjson' };
     if (this.authorization !== undefined) headers.authorization = this.authorization;
     // Serialised outside the try below: only the request's own errors are network errors (retryable).

@@ -1,5 +1,5 @@
 /**
- * The Prometheus remote-write provider, in one of two modes (README "Prometheus remote write"):
+ * The Prometheus remote-write provider, in one of two modes (docs/prometheus.md):
  *
  * - `cumulative` (default): `send` adds a chunk's observations to this invocation's pending deltas
  *   (`cumulative.ts`), and `flush` writes this container's cumulative series, applying the deltas
@@ -11,12 +11,13 @@
  *   be out of order for a receiver without an out-of-order window, and rejected ones would only be
  *   rejected again.
  */
-import type { MetricData, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
+import type { MetricData, SendContext, SendResult, StreamingProvider } from '../../../shared/consumer/types.ts';
 import { createSecretResolver, type SecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import { createRequestAuth, type AuthDeps } from './auth.ts';
 import type { PrometheusConfig } from './config.ts';
 import { createRemoteWriteClient, PROMETHEUS_REASONS } from './remoteWriteClient.ts';
-import { CumulativeState, newPending, type Pending, type RequestOutcome } from './cumulative.ts';
+import { CumulativeState, type RequestOutcome } from './CumulativeState.ts';
+import { newPending, type Pending } from './cumulativeSeries.ts';
 import type { PlannedWriteRequest } from './splitRequests.ts';
 import { createTranslator, type TranslateResult } from './translate.ts';
 import { encodeWriteRequest } from './writeRequest.ts';
@@ -47,7 +48,7 @@ interface ChunkState {
  * @example
  * export const handler = createConsumerHandler(await createPrometheusProvider(loadPrometheusConfig(process.env)));
  */
-export async function createPrometheusProvider(config: PrometheusConfig, deps: PrometheusProviderDeps = {}): Promise<Provider> {
+export async function createPrometheusProvider(config: PrometheusConfig, deps: PrometheusProviderDeps = {}): Promise<StreamingProvider> {
   const auth = await createRequestAuth(config, {
     secrets: deps.secrets ?? createSecretResolver(),
     ...(deps.credentials === undefined ? {} : { credentials: deps.credentials }),
@@ -122,7 +123,7 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
 
   return config.translate.mode === 'cumulative' ? cumulativeProvider() : samplesProvider();
 
-  function samplesProvider(): Provider {
+  function samplesProvider(): StreamingProvider {
     const chunks = new WeakMap<MetricData, ChunkState>();
     const stateOf = (data: MetricData, ctx: SendContext): ChunkState => {
       let s = chunks.get(data);
@@ -139,6 +140,8 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
     };
     return {
       name: 'prometheus',
+      // Reads each chunk once, reducing it to series as it goes: no object per datum.
+      streaming: true,
       maxBatchSize: config.batchSize,
       async send(data, ctx) {
         let s: ChunkState;
@@ -160,7 +163,7 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
     };
   }
 
-  function cumulativeProvider(): Provider {
+  function cumulativeProvider(): StreamingProvider {
     const state = new CumulativeState(translator, config.translate.cumulative);
     const pendings = new WeakMap<object, Pending>();
     const pendingOf = (ctx: SendContext): Pending => {
@@ -173,6 +176,8 @@ export async function createPrometheusProvider(config: PrometheusConfig, deps: P
     };
     return {
       name: 'prometheus',
+      // Reads each chunk once, reducing it to series as it goes: no object per datum.
+      streaming: true,
       maxBatchSize: config.batchSize,
       async send(data, ctx) {
         try {

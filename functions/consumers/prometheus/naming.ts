@@ -1,5 +1,5 @@
 /**
- * EMF → Prometheus names. Pure functions, documented as a table in the README ("Prometheus naming"):
+ * EMF → Prometheus names. Pure functions, documented as a table in docs/prometheus.md#names:
  *
  *   metric name = [prefix_][namespace_]metric[_unit]      e.g. MyApp / Latency (Milliseconds) → my_app_latency_seconds
  *   label name  = dimension key / property key, sanitised  e.g. FunctionName → function_name

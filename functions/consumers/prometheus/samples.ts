@@ -1,5 +1,5 @@
 /**
- * The per-series sample buffer of a translation and the merge rule (README "Ordering"): samples
+ * The per-series sample buffer of a translation and the merge rule (docs/prometheus.md#samples-mode-prom_rw_modesamples): samples
  * sorted by time, several observations of one millisecond folded into one sample, so a request
  * never carries two samples of a series with one timestamp (Prometheus would reject it).
  */

@@ -10,11 +10,11 @@
  * (not listening, buffer full) is lost without an error, because UDP has no acknowledgement.
  */
 import { Tally } from '../../../shared/tally.ts';
-import type { MetricData, Provider, SendContext, SendResult } from '../../../shared/consumer/types.ts';
+import type { MetricData, SendContext, SendResult, StreamingProvider } from '../../../shared/consumer/types.ts';
 import type { StatsdConfig } from './config.ts';
-import { DatagramPacker } from './pack.ts';
-import { StatsdSerialiser } from './serialise.ts';
-import { assertUdsAvailable, HotShotsTransport, type ClientFactory } from './transport.ts';
+import { DatagramPacker } from './DatagramPacker.ts';
+import { StatsdSerialiser } from './StatsdSerialiser.ts';
+import { assertUdsAvailable, HotShotsTransport, type ClientFactory } from './HotShotsTransport.ts';
 
 /** Test and local-run hooks. */
 export interface StatsdProviderDeps {
@@ -26,8 +26,10 @@ export interface StatsdProviderDeps {
  * @example
  * export const handler = createConsumerHandler(new StatsdProvider(loadStatsdConfig(process.env)));
  */
-export class StatsdProvider implements Provider {
+export class StatsdProvider implements StreamingProvider {
   readonly name = 'statsd';
+  /** Reads each chunk once, serialising as it goes: no object per datum. */
+  readonly streaming = true;
   readonly maxBatchSize: number;
   private readonly serialiser: StatsdSerialiser;
   private readonly transport: HotShotsTransport;

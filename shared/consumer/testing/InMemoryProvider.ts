@@ -1,9 +1,9 @@
 /**
  * A provider for tests that keeps every call in memory and can be scripted to answer
  * `retryable` or `failure` (the EMF-node `TestSink` / OTel `InMemoryMetricExporter` idea).
+ * A plain `Provider`: it keeps the data it is given, which a plain provider may.
  */
-import { toDatumArray } from '../batch.ts';
-import type { MetricData, MetricDatum, Provider, SendContext, SendResult } from '../types.ts';
+import type { MetricDatum, Provider, SendContext, SendResult } from '../types.ts';
 
 /** One `send` or `flush` call as the provider saw it. */
 export interface RecordedCall {
@@ -72,9 +72,8 @@ export class InMemoryProvider implements Provider {
     return this;
   }
 
-  send(data: MetricData, ctx: SendContext): Promise<SendResult> {
-    // Copies: a batch's datum object is refilled for every datum (see MetricData).
-    return this.run('send', toDatumArray(data), ctx);
+  send(data: readonly MetricDatum[], ctx: SendContext): Promise<SendResult> {
+    return this.run('send', data, ctx);
   }
 
   get sendCalls(): RecordedCall[] {
@@ -87,11 +86,10 @@ export class InMemoryProvider implements Provider {
     const answer = (kind === 'send' ? this.sendQueue.shift() ?? this.sendFallback : this.flushQueue.shift()) ?? { status: 'success' };
     const result = typeof answer === 'function' ? await answer(data, ctx) : answer;
     if (kind === 'send' && result.status === 'success') {
-      if (this.flush) this.buffered.push(...data);
-      else this.delivered.push(...data);
+      for (const d of data) (this.flush ? this.buffered : this.delivered).push(d);
     }
     if (kind === 'flush') {
-      if (result.status === 'success') this.delivered.push(...this.buffered);
+      if (result.status === 'success') for (const d of this.buffered) this.delivered.push(d);
       if (result.status !== 'retryable') this.buffered = [];
     }
     this.calls.push({ kind, data: [...data], startedAt, endedAt: performance.now(), deadline: ctx.deadline, wallClock, result });

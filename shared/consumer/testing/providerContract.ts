@@ -10,15 +10,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../log/logger.ts';
 import { createConsumerHandler, type ConsumerHandlerOptions } from '../createConsumerHandler.ts';
 import type { ConsumerSummary } from '../summary.ts';
-import type { MetricData, MetricDatum, Provider, SendResult } from '../types.ts';
+import type { AnyProvider, MetricData, MetricDatum, Provider, SendContext, SendResult, StreamingProvider } from '../types.ts';
 import { contractBatch, DEEP_PROPERTY, type ValueShape } from './contractBatch.ts';
 import { fakeLambdaContext, redeliverFrom } from './kinesisEvent.ts';
 
 export interface ProviderContractSubject {
   /** Shown in the test names. */
   name: string;
-  /** A provider sending to the receiver (called once per scenario). */
-  makeProvider(): Provider | Promise<Provider>;
+  /** A provider sending to the receiver (called once per scenario): a plain `Provider` or a `StreamingProvider`. */
+  makeProvider(): AnyProvider | Promise<AnyProvider>;
   /** Every key the receiver has received so far; polled until the expectation holds or `settleTimeoutMs` passes. */
   received(): Promise<readonly string[]>;
   /** The keys the receiver reports for one datum (e.g. one StatsD line per value); unique per datum. */
@@ -40,23 +40,38 @@ export interface ProviderContractSubject {
 
 type Answer = SendResult | 'pass';
 
-/** Wraps a provider so that chosen `send` calls answer without reaching it; the others pass through. */
-export function scriptedProvider(inner: Provider, maxBatchSize: number, answer: (call: number, data: MetricData) => Answer): Provider {
+/**
+ * Wraps a provider so that chosen `send` calls answer without reaching it; the others pass through.
+ * The wrapper is of the same kind as `inner` (plain or streaming), so `inner` gets the data it expects.
+ */
+export function scriptedProvider(inner: Provider, maxBatchSize: number, answer: (call: number, data: MetricData) => Answer): Provider;
+export function scriptedProvider(inner: StreamingProvider, maxBatchSize: number, answer: (call: number, data: MetricData) => Answer): StreamingProvider;
+export function scriptedProvider(inner: AnyProvider, maxBatchSize: number, answer: (call: number, data: MetricData) => Answer): AnyProvider;
+export function scriptedProvider(inner: AnyProvider, maxBatchSize: number, answer: (call: number, data: MetricData) => Answer): AnyProvider {
   let call = 0;
+  const base = { name: inner.name, maxBatchSize, ...(inner.flush ? { flush: (ctx: SendContext) => inner.flush!(ctx) } : {}) };
+  if (inner.streaming === true) {
+    return {
+      ...base,
+      streaming: true,
+      send: async (data, ctx) => {
+        const a = answer(call++, data);
+        return a === 'pass' ? inner.send(data, ctx) : a;
+      },
+    };
+  }
   return {
-    name: inner.name,
-    maxBatchSize,
+    ...base,
     send: async (data, ctx) => {
       const a = answer(call++, data);
       return a === 'pass' ? inner.send(data, ctx) : a;
     },
-    ...(inner.flush ? { flush: (ctx) => inner.flush!(ctx) } : {}),
   };
 }
 
 const FAST_RETRY = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5, randomize: true } as const;
 
-async function run(provider: Provider, event: Parameters<ReturnType<typeof createConsumerHandler>>[0], opts: Partial<ConsumerHandlerOptions> = {}, remainingMs = 30_000) {
+async function run(provider: AnyProvider, event: Parameters<ReturnType<typeof createConsumerHandler>>[0], opts: Partial<ConsumerHandlerOptions> = {}, remainingMs = 30_000) {
   let summary: ConsumerSummary | undefined;
   const logger = createMemoryLogger();
   const handler = createConsumerHandler(provider, { env: {}, logger, retry: FAST_RETRY, ...opts, onSummary: (s) => (summary = s) });

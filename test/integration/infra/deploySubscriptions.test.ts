@@ -2,7 +2,7 @@
  * Deploy-time subscription of existing log groups (`Custom::EmfFanoutSubscriptions`), as
  * `sls package` builds it: the resource, its ordering, its IAM, and the bundled function
  * answering a CloudFormation request. (Without any selection the resource is absent: see
- * package.test.ts, shipped settings.)
+ * package.template.test.ts, the default settings.)
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

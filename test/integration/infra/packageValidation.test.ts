@@ -36,6 +36,11 @@ describe('npm run package refuses settings that would fail every invocation', ()
     ['streamMode: ONDEMAND', { streamMode: 'ONDEMAND' }, 'param "streamMode" must be one of ON_DEMAND, PROVISIONED, got "ONDEMAND"'],
     ['a misspelled key', { recordCompresion: 'gzip' }, 'unknown param "recordCompresion" in section "default:" (did you mean "recordCompression"?)'],
     [
+      'a consumer that is not registered',
+      { acmeMetricsEnabled: true },
+      'unknown param "acmeMetricsEnabled" in section "default:" (no consumer "acme-metrics" is registered: functions/consumers/acme-metrics/consumer.ts is missing; npm run new-provider acme-metrics writes a consumer with it, docs/providers.md)',
+    ],
+    [
       'credentials in PROM_RW_URL',
       { prometheusEnabled: true, prometheusEnvironment: { PROM_RW_URL: 'https://user:hunter2@prom.example.com/api/v1/write' } },
       'param "prometheusEnvironment.PROM_RW_URL" is a URL with credentials in its user info (user:password@), which would be packaged in plain text (the value is not shown): give credentials by reference: PROM_RW_AUTH=basic with PROM_RW_BASIC_USERNAME and PROM_RW_BASIC_PASSWORD_REF',
@@ -49,5 +54,7 @@ describe('npm run package refuses settings that would fail every invocation', ()
     const message = await packagingError(overrides);
     expect(message).toContain(expected);
     expect(message).toContain('(config/params.yml, or the file named by EMF_FANOUT_PARAMS)');
+    // The message, not a stack trace.
+    expect(message).not.toMatch(/\n\s+at /);
   }, 60_000);
 });

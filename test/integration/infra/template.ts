@@ -3,17 +3,24 @@
  * CloudFormation template and the deployment zips. Condition-dependent values (`Fn::If`) are
  * evaluated the way CloudFormation would, for the literal `Fn::Equals`/`Fn::Not` conditions
  * the template uses, so assertions are about what would actually be deployed.
+ *
+ * A packaging is kept (in the system's temporary directory) under the digest of its stage, its
+ * params and every file of the repository it can depend on (repoFiles.ts), so the test files that
+ * read the same deployment package it once between them, and again whenever any of that changes.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
+import { FIXTURE_PARAMS } from '../../unit/infra/paramsFixture.ts';
+import { packagingDigest } from './repoFiles.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const TEMPLATE = 'cloudformation-template-update-stack.json';
 
 export interface Resource {
   Type: string;
@@ -33,9 +40,12 @@ export interface Packaged {
   zips: string[];
 }
 
-/** The shipped params with `overrides` in the default section, written to a temporary file. */
+/**
+ * The tests' params (test/unit/infra/params.fixture.yml: the defaults, no consumer; never the user's
+ * config/params.yml) with `overrides` in the default section, written to a temporary file.
+ */
 export function paramsWith(overrides: Record<string, unknown>): string {
-  const doc = parse(readFileSync(join(ROOT, 'config/params.yml'), 'utf8')) as { default: Record<string, unknown> };
+  const doc = parse(readFileSync(FIXTURE_PARAMS, 'utf8')) as { default: Record<string, unknown> };
   doc.default = { ...doc.default, ...overrides };
   const file = join(mkdtempSync(join(tmpdir(), 'emf-params-')), 'params.yml');
   writeFileSync(file, stringify(doc));
@@ -69,28 +79,52 @@ async function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `sls package --stage <stage>` into a fresh directory, with the params file given (or the shipped one). */
-export async function slsPackage(stage: string, paramsFile?: string): Promise<Packaged> {
-  return oneAtATime(() => packageNow(stage, paramsFile));
-}
-
-async function packageNow(stage: string, paramsFile?: string): Promise<Packaged> {
-  const dir = mkdtempSync(join(tmpdir(), `emf-package-${stage}-`));
+/** The environment of an offline `sls package` (no AWS profile) with this params file. */
+export function offlineEnv(paramsFile?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'offline', AWS_SECRET_ACCESS_KEY: 'offline', AWS_SESSION_TOKEN: '' };
   delete env.AWS_PROFILE;
   if (paramsFile) env.EMF_FANOUT_PARAMS = paramsFile;
   else delete env.EMF_FANOUT_PARAMS;
+  return env;
+}
+
+/** `sls package --stage <stage>` with the params file given (else the tests' own, params.fixture.yml); kept while nothing changes. */
+export async function slsPackage(stage: string, paramsFile: string = FIXTURE_PARAMS): Promise<Packaged> {
+  return oneAtATime(async () => {
+    const key = createHash('sha256').update(`${stage}\0`).update(readFileSync(paramsFile)).update(`\0${packagingDigest(ROOT)}`).digest('hex').slice(0, 24);
+    const kept = join(tmpdir(), 'emf-fanout-packages', key);
+    return existsSync(join(kept, TEMPLATE)) ? read(kept) : packageNow(stage, paramsFile, kept);
+  });
+}
+
+async function packageNow(stage: string, paramsFile: string, keepAs: string): Promise<Packaged> {
+  const dir = mkdtempSync(join(tmpdir(), `emf-package-${stage}-`));
   try {
     await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', stage, '--package', dir], {
       cwd: ROOT,
-      env,
+      env: offlineEnv(paramsFile),
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`sls package failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
   }
-  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  mkdirSync(join(keepAs, '..'), { recursive: true });
+  rmSync(keepAs, { recursive: true, force: true });
+  renameSync(dir, keepAs);
+  forgetOldPackagings(join(keepAs, '..'));
+  return read(keepAs);
+}
+
+/** Keeps the 10 newest packagings (a few runs' worth; each changed file makes new ones). */
+function forgetOldPackagings(dir: string): void {
+  const kept = readdirSync(dir).map((name) => ({ name, at: statSync(join(dir, name)).mtimeMs }));
+  for (const { name } of kept.sort((a, b) => b.at - a.at).slice(10)) rmSync(join(dir, name), { recursive: true, force: true });
+}
+
+/** What `sls package --package <dir>` wrote. */
+export function read(dir: string): Packaged {
+  const template = JSON.parse(readFileSync(join(dir, TEMPLATE), 'utf8')) as Template;
   return { dir, template, zips: readdirSync(dir).filter((f) => f.endsWith('.zip')).sort() };
 }
 

@@ -119,7 +119,7 @@ describe('npm start: exit codes', () => {
   it('documents every exit code in the usage text', () => {
     const section = USAGE.slice(USAGE.indexOf('\nExit code\n'));
     expect(section.match(/^ {2}\d(?= )/gm)).toEqual(['  0', '  1', '  2', '  3']);
-    expect(section).toMatch(/^ {2}2 +bad usage or configuration \(.*--handler FILE that cannot be read or loaded\), or an INPUT with nothing usable\s+in it \(see INPUT\)$/ms);
+    expect(section).toMatch(/^ {2}2 +bad usage or configuration \(.*--handler FILE that cannot be read or loaded, a Node\.js older than package\.json's\s+engines\), or an INPUT with nothing usable in it \(see INPUT\)$/ms);
     expect(section).toMatch(/^ {2}3 +an unexpected error/m);
     expect(USAGE).toMatch(/npm start says\s+so after the summary and exits 2/);
   });

@@ -1,5 +1,5 @@
 /**
- * `npm start -- --prometheus-preview` through `runMain` (the function `main.ts` runs) on the bundled
+ * `npm start -- --show prometheus` through `runMain` (the function `main.ts` runs) on the bundled
  * sample: the real Prometheus provider writes to the in-process sink instead of a receiver, and what
  * it printed is checked against the test oracles of `test/helpers/prometheusExpect.ts`, which compute
  * the series from the sample's EMF documents alone. No request leaves the process.
@@ -100,7 +100,7 @@ const ofNamespaces = (series: Printed[], namespaces: Set<string>) => {
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
-describe('npm start --prometheus-preview', () => {
+describe('npm start --show prometheus', () => {
   it('without PROM_RW_URL: prints the cumulative series the provider wrote, as the documents predict, and sends nothing', async () => {
     // Prepare: any request through the global fetch would be a request to a receiver.
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
@@ -109,7 +109,7 @@ describe('npm start --prometheus-preview', () => {
     for (const d of docs) oracle.addDocument(d.message, d.timestamp);
 
     // Act
-    const r = await run(['--prometheus-preview', '--quiet'], {});
+    const r = await run(['--show', 'prometheus', '--quiet'], {});
 
     // Assess: exit code, and the sink answered every request (nothing dropped, nothing retried).
     expect(r.code, r.stderr).toBe(0);
@@ -165,7 +165,7 @@ describe('npm start --prometheus-preview', () => {
     const latest = new Map([...oracle.series].map(([k, samples]) => [k, samples.get(Math.max(...samples.keys()))!]));
 
     // Act
-    const r = await run(['--prometheus-preview', '--no-console'], { PROM_RW_MODE: 'samples' });
+    const r = await run(['--show', 'prometheus', '--no-console'], { PROM_RW_MODE: 'samples' });
 
     // Assess
     expect(r.code, r.stderr).toBe(0);
@@ -184,7 +184,7 @@ describe('npm start --prometheus-preview', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('with PROM_RW_URL set: the preview replaces sending, the receiver gets no request', async () => {
+  it('with PROM_RW_URL set: the preview replaces sending, the receiver gets no request (and --prometheus-preview is --show prometheus)', async () => {
     // Prepare: a receiver that counts requests.
     let requests = 0;
     const server = createServer((req, res) => {

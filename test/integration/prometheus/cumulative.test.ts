@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
 import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
 import { fakeLambdaContext, redeliverFrom } from '../../../shared/consumer/testing/kinesisEvent.ts';
-import type { Provider } from '../../../shared/consumer/types.ts';
+import type { AnyProvider as Provider } from '../../../shared/consumer/types.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 import { DEFAULT_BUCKETS, loadPrometheusConfig } from '../../../functions/consumers/prometheus/config.ts';
 import { createPrometheusProvider } from '../../../functions/consumers/prometheus/PrometheusProvider.ts';

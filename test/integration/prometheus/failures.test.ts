@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
 import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
 import { fakeLambdaContext, kinesisEventFromRecords, recordData } from '../../../shared/consumer/testing/kinesisEvent.ts';
-import type { Provider } from '../../../shared/consumer/types.ts';
+import type { AnyProvider as Provider } from '../../../shared/consumer/types.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 import { createSecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import { loadPrometheusConfig } from '../../../functions/consumers/prometheus/config.ts';

@@ -10,7 +10,7 @@ import { createConsumerHandler } from '../../../shared/consumer/createConsumerHa
 import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
 import { describeProviderContract } from '../../../shared/consumer/testing/providerContract.ts';
 import { fakeLambdaContext, kinesisEventFromRecords, recordData, type TestDocument } from '../../../shared/consumer/testing/kinesisEvent.ts';
-import type { MetricDatum, Provider } from '../../../shared/consumer/types.ts';
+import type { AnyProvider as Provider, MetricDatum } from '../../../shared/consumer/types.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 import { loadPrometheusConfig } from '../../../functions/consumers/prometheus/config.ts';
 import { createPrometheusProvider } from '../../../functions/consumers/prometheus/PrometheusProvider.ts';

@@ -2,7 +2,7 @@
  * The StatsD consumer end to end on real sockets: a Kinesis event in the real record format
  * goes through `createConsumerHandler(new StatsdProvider(…))` to raw UDP, TCP and Unix datagram
  * listeners on loopback, which record the exact bytes. Expected lines are written out by hand
- * from the documented line formats (README "StatsD consumer").
+ * from the documented line formats (docs/statsd.md).
  *
  * "Sent before the handler resolved" is checked the way Lambda would break it: the moment the
  * handler resolves, the client's socket is dropped without flushing (`abandon`, what a freeze
@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import StatsD, { type ClientOptions, type StatsD as HotShotsClient } from 'hot-shots';
 import { StatsdProvider } from '../../../functions/consumers/statsd/StatsdProvider.ts';
 import { loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
-import { HotShotsTransport } from '../../../functions/consumers/statsd/transport.ts';
+import { HotShotsTransport } from '../../../functions/consumers/statsd/HotShotsTransport.ts';
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
 import { fakeLambdaContext, kinesisEventFromRecords, recordData } from '../../../shared/consumer/testing/kinesisEvent.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
@@ -119,6 +119,19 @@ describe.each(['udp', 'tcp', 'uds'] as const)('over %s', (protocol) => {
     expect(listener.lines(), 'nothing more than the expected lines').toEqual(EXPECTED[style]);
     // One datagram (UDP/UDS) or one newline-terminated write (TCP): 4 short lines fit in 8192 bytes.
     expect(listener.datagrams()).toEqual([EXPECTED[style].join('\n') + (protocol === 'tcp' ? '\n' : '')]);
+  });
+
+  it('letters outside ASCII in a tag: kept over UDP and UDS, `_` over TCP (hot-shots writes TCP as ascii), never a broken line', async () => {
+    // Each is a letter whose low byte is a separator: Ċ → newline, ż → |, ĺ → :, ģ → #, Ĭ → ,
+    const hostile = 'ĊżĺģĬé日';
+    const listener = await listen(protocol);
+    const { provider } = providerFor({ ...listener.env });
+    await invoke(provider, [{ _aws: DOC._aws, Service: hostile, Orders: 2 }]);
+    provider.abandon();
+    const value = protocol === 'tcp' ? '_'.repeat(hostile.length) : hostile;
+    expect(await listener.waitForLines(1)).toEqual([`Shop.Orders:2|c|#Service:${value}`]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(listener.lines()).toEqual([`Shop.Orders:2|c|#Service:${value}`]);
   });
 
   it('DogStatsD timestamps (|T) on counters and gauges only', async () => {

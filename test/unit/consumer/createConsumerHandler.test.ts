@@ -1,37 +1,11 @@
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createConsumerHandler, type ConsumerHandlerOptions } from '../../../shared/consumer/createConsumerHandler.ts';
-import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
-import type { Provider, SendResult } from '../../../shared/consumer/types.ts';
+import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
+import type { SendResult } from '../../../shared/consumer/types.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 import { InMemoryProvider } from '../../helpers/InMemoryProvider.ts';
-import { fakeLambdaContext, kinesisEventFromRecords, recordData } from '../../helpers/kinesisEvent.ts';
-
-/** One record holding one document with one metric per name (values 1, 2, …). */
-function rec(names: readonly string[], compression: 'gzip' | 'none' = 'gzip'): Buffer {
-  const emf: Record<string, unknown> = {
-    _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [{ Namespace: 'T', Dimensions: [['Service']], Metrics: names.map((Name) => ({ Name })) }] },
-    Service: 'svc',
-  };
-  names.forEach((n, i) => (emf[n] = i + 1));
-  return recordData([{ emf }], {}, compression);
-}
-
-const retryable = (msg = 'receiver unavailable', retryAfterMs?: number): SendResult =>
-  retryAfterMs === undefined ? { status: 'retryable', error: new Error(msg) } : { status: 'retryable', error: new Error(msg), retryAfterMs };
-const FAST = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5, randomize: false };
-
-async function invoke(provider: Provider, event: KinesisStreamEvent, opts: Partial<ConsumerHandlerOptions> = {}, remainingMs = 30_000) {
-  const logger = createMemoryLogger();
-  let summary: ConsumerSummary | undefined;
-  const handler = createConsumerHandler(provider, { env: {}, logger, retry: FAST, ...opts, onSummary: (s) => (summary = s) });
-  const response = await handler(event, fakeLambdaContext({ remainingMs }));
-  return { response, summary: summary!, logger };
-}
-
-const seq = (event: KinesisStreamEvent, i: number) => event.Records[i]!.kinesis.sequenceNumber;
-const names = (p: InMemoryProvider) => p.delivered.map((d) => d.name);
+import { fakeLambdaContext, kinesisEventFromRecords } from '../../helpers/kinesisEvent.ts';
+import { FAST, invoke, names, rec, retryable, seq } from './handlerKit.ts';
 
 describe('createConsumerHandler: decoding and isolation', () => {
   it('skips undecodable records, counts each reason, and delivers the rest of the batch in order', async () => {
@@ -226,6 +200,17 @@ describe('createConsumerHandler: flush', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(e, 0) }]);
     expect(summary.delivered).toBe(0);
     expect(provider.delivered).toEqual([]);
+  });
+});
+
+describe('createConsumerHandler: logging', () => {
+  it("hands the logger each invocation's context, so every line of it carries that request id", async () => {
+    const logger = createMemoryLogger();
+    const handler = createConsumerHandler(new InMemoryProvider(), { env: {}, logger, retry: FAST });
+    const contexts = [fakeLambdaContext(), fakeLambdaContext()];
+    for (const context of contexts) await handler(kinesisEventFromRecords([rec(['A'])]), context);
+    expect(logger.requestIds).toEqual(contexts.map((c) => c.awsRequestId));
+    expect(new Set(logger.requestIds).size).toBe(2);
   });
 });
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzzRuns.ts';
 import { describe, expect, it } from 'vitest';
 import { emfToData } from '../../../shared/consumer/emfToData.ts';
 import type { DatumSource } from '../../../shared/consumer/types.ts';
@@ -233,7 +234,7 @@ describe('emfToData: bad input is counted, the rest of the document delivered', 
         const data = emfToData(doc, source, 1, issues);
         expect(Array.isArray(data)).toBe(true);
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 });

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzzRuns.ts';
 import { describe, expect, it } from 'vitest';
-import { EMF_UNITS, EMF_UNIT_SET, isEmfUnit } from '../../../shared/emf/constants.ts';
 import { detectEmf } from '../../../shared/emf/detect.ts';
-import { indexOfQuoted } from '../../../shared/search.ts';
 
 const emf = (extra: Record<string, unknown> = {}, directive: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -121,59 +120,6 @@ describe('detectEmf: validation rules of the EMF specification', () => {
   });
 });
 
-describe('detectEmf: the Lambda prefix and white space, read in place', () => {
-  // The specification of the prefix; detect.ts matches it by hand, without slicing the line.
-  const LAMBDA_PREFIX = /^(?:\[[A-Za-z]+\]\t)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\t[^\t\n]*\t(?:[A-Za-z]+[\t\n])?$/;
-  const doc = emf();
-  const piece = fc.oneof(
-    fc.constantFrom('[INFO]\t', '[', ']', '\t', '\n', ' ', '2026-11-23T10:00:00', '2026-11-23T10:00:00.123Z', 'Z', '.', '.5', '-', ':', 'T', 'INFO', 'info', 'x', '1', '12', '\u00a0', '\u2028', '\ufeff', 'é', '\r'),
-    fc.string({ maxLength: 3 }),
-  );
-  const prefix = fc.oneof(
-    fc.array(piece, { maxLength: 10 }).map((p) => p.join('')),
-    fc.tuple(fc.constantFrom('', '[INFO]\t', '[DEBUG]\t', '[]\t', '[I1]\t'), fc.constantFrom('2026-11-23T10:00:00', '2026-1-23T10:00:00', '2026-11-23T10:00:0'),
-      fc.constantFrom('Z', '.1Z', '.123456Z', '.Z', ''), fc.constantFrom('\t', ' ', ''), fc.string({ maxLength: 6 }), fc.constantFrom('\t', '\n', ''),
-      fc.constantFrom('', 'INFO\t', 'info\n', 'INFO', 'INFO \t', 'I\t\t', '\t')).map((p) => p.join('').replace(/\{/g, '(')),
-  ).filter((p) => !p.includes('{'));
-
-  it('recognises exactly the prefixes the expression describes', () => {
-    fc.assert(fc.property(prefix, (p) => {
-      const expected = p.trim() === '' || LAMBDA_PREFIX.test(p) ? 'emf' : 'invalid';
-      expect(detectEmf(p + doc).kind).toBe(expected);
-    }), { numRuns: 5000 });
-  });
-
-  it('trims white space after the document as String.prototype.trimEnd does', () => {
-    for (const tail of ['', '\n', ' \t\r\n', '\u00a0', '\u2028\u2029', '\ufeff', '\u3000 ', '\u180e']) {
-      const d = detectEmf(`2026-11-23T10:00:00.123Z\tr\tINFO\t${doc}${tail}`);
-      if ((doc + tail).trimEnd() === doc) expect(d).toMatchObject({ kind: 'emf', text: doc });
-      else expect(d).toMatchObject({ kind: 'invalid', reason: 'json_invalid' });
-    }
-  });
-});
-
-describe('isEmfUnit', () => {
-  it('is EMF_UNIT_SET.has', () => {
-    for (const u of EMF_UNITS) expect(isEmfUnit(u)).toBe(true);
-    for (const u of ['', 'count', 'Count ', 'Seconds/Second', 'Percent/Second', 'none', 'Milliseconds\u0000']) expect(isEmfUnit(u)).toBe(EMF_UNIT_SET.has(u));
-    fc.assert(fc.property(fc.string(), (u) => isEmfUnit(u) === EMF_UNIT_SET.has(u)));
-  });
-});
-
-describe('indexOfQuoted', () => {
-  it('is indexOf(\'"\' + key)', () => {
-    for (const s of ['', '"_aws', '_aws', 'x_aws"_aws', '\\"_aws', '__aws"_aws_aws', '"_aw"_aws', '_aws_aws"_aw', '{"a":"_aws"}']) {
-      expect(indexOfQuoted(s, '_aws')).toBe(s.indexOf('"_aws'));
-    }
-    // Strings made of the characters that matter, so that near misses are common.
-    const near = fc.array(fc.constantFrom('"', '_', 'a', 'w', 's', '_aws', '"_aws', '\\', 'x'), { maxLength: 30 }).map((a) => a.join(''));
-    fc.assert(fc.property(fc.oneof(near, fc.string()), (s) => indexOfQuoted(s, '_aws') === s.indexOf('"_aws')), { numRuns: 5000 });
-    const key = 'platform.report"';
-    const nearPlatform = fc.array(fc.constantFrom('"', 'platform', '.', 'report', 'platform.report', key, `"${key}`, 'x'), { maxLength: 12 }).map((a) => a.join(''));
-    fc.assert(fc.property(fc.oneof(nearPlatform, fc.string()), (s) => indexOfQuoted(s, key) === s.indexOf(`"${key}`)), { numRuns: 5000 });
-  });
-});
-
 describe('metrics per document (dimension sets × metric definitions)', () => {
   const doc = (sets: number, metrics: number, directives = 1) => {
     const names = Array.from({ length: metrics }, (_, i) => `M${i}`);
@@ -192,6 +138,6 @@ describe('metrics per document (dimension sets × metric definitions)', () => {
       const found = detectEmf(doc(sets, metrics, directives));
       if (sets * metrics * directives <= 1000) expect(found.kind).toBe('emf');
       else expect(found).toMatchObject({ kind: 'invalid', reason: 'document_too_many_metrics' });
-    }), { numRuns: 200 });
+    }), { numRuns: fuzzRuns(200) });
   });
 });

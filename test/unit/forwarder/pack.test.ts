@@ -1,7 +1,7 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzzRuns.ts';
 import { describe, expect, it } from 'vitest';
 import { packDocuments, partitionKeyFor, type PackOptions } from '../../../functions/forwarder/pack.ts';
-import { planCalls, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES } from '../../../functions/forwarder/writeRecords.ts';
 import {
   decodeRecord, encodeRecord, recordCompressionOf, RECORD_COMPRESSIONS, recordHeader, RECORD_TRAILER,
   serialiseDocument, type ForwardedDocument, type RecordContext,
@@ -117,7 +117,7 @@ describe('packDocuments writes the bytes of the string encoding', () => {
         expect(got.oversized).toEqual(want.oversized);
         expect(got.records.map((r) => r.documents)).toEqual(want.out.map((r) => r.documents));
         got.records.forEach((r, i) => expect(r.data.equals(want.out[i]!.data)).toBe(true));
-      }), { numRuns: 1500 });
+      }), { numRuns: fuzzRuns(1500) });
   });
 
   it('grows its buffer for a large document, then packs the next batch as before', () => {
@@ -129,18 +129,5 @@ describe('packDocuments writes the bytes of the string encoding', () => {
     got.records.forEach((r, i) => expect(r.data.equals(want.out[i]!.data)).toBe(true));
     const small = Array.from({ length: 50 }, (_, i) => doc(i, 10));
     expect(packDocuments(ctx, small, opts).records[0]!.data.equals(reference(ctx, small, opts).out[0]!.data)).toBe(true);
-  });
-});
-
-describe('planCalls (PutRecords limits)', () => {
-  const rec = (bytes: number) => ({ data: Buffer.alloc(bytes), partitionKey: 'k', documents: 1 });
-  it('puts at most 500 records in a call', () => {
-    const calls = planCalls(Array.from({ length: 1001 }, () => rec(10)));
-    expect(calls.map((c) => c.length)).toEqual([PUT_RECORDS_MAX_ENTRIES, PUT_RECORDS_MAX_ENTRIES, 1]);
-  });
-  it('puts at most 5 MiB (data + keys) in a call', () => {
-    const calls = planCalls(Array.from({ length: 12 }, () => rec(1_048_575)));
-    for (const c of calls) expect(c.reduce((n, r) => n + r.data.length + 1, 0)).toBeLessThanOrEqual(PUT_RECORDS_MAX_BYTES);
-    expect(calls.map((c) => c.length)).toEqual([5, 5, 2]);
   });
 });

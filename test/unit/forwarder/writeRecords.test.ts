@@ -1,7 +1,7 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KinesisWriteError, writeRecords } from '../../../functions/forwarder/writeRecords.ts';
+import { KinesisWriteError, planCalls, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, writeRecords } from '../../../functions/forwarder/writeRecords.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
 
 const kinesisMock = mockClient(KinesisClient);
@@ -57,5 +57,18 @@ describe('writeRecords', () => {
     kinesisMock.on(PutRecordsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     const err = await writeRecords(new KinesisClient({ region: 'us-east-1' }), records(501), opts()).catch((e: unknown) => e);
     expect(err).toMatchObject({ failedRecords: 501, failedDocuments: 1002 });
+  });
+});
+
+describe('planCalls (PutRecords limits)', () => {
+  const rec = (bytes: number) => ({ data: Buffer.alloc(bytes), partitionKey: 'k', documents: 1 });
+  it('puts at most 500 records in a call', () => {
+    const calls = planCalls(Array.from({ length: 1001 }, () => rec(10)));
+    expect(calls.map((c) => c.length)).toEqual([PUT_RECORDS_MAX_ENTRIES, PUT_RECORDS_MAX_ENTRIES, 1]);
+  });
+  it('puts at most 5 MiB (data + keys) in a call', () => {
+    const calls = planCalls(Array.from({ length: 12 }, () => rec(1_048_575)));
+    for (const c of calls) expect(c.reduce((n, r) => n + r.data.length + 1, 0)).toBeLessThanOrEqual(PUT_RECORDS_MAX_BYTES);
+    expect(calls.map((c) => c.length)).toEqual([5, 5, 2]);
   });
 });

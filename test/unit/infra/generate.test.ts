@@ -3,32 +3,32 @@ import { generateFunctions, generateResources } from '../../../infra/serverless/
 import { secretRefs, secretResource } from '../../../infra/serverless/iam.ts';
 import { subscriptionFilterLogicalId } from '../../../infra/serverless/subscriptions.ts';
 import { DEFAULT_FILTER_PATTERN } from '../../../infra/subscribe/settings.ts';
-import { ctx, shipped } from './slsContext.ts';
+import { fixture } from './paramsFixture.ts';
+import { ctx } from './slsContext.ts';
 
 type Res = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
 
-describe('config/params.yml as shipped', () => {
-  it('has every param the generator reads, and deploys the forwarder only, and no filter, by default', async () => {
-    const params = shipped();
-    expect(Object.keys(await generateFunctions(ctx(params)))).toEqual(['forwarder']);
-    expect((await generateResources(ctx(params))).Resources).toEqual({});
+describe('the deployment-wide settings at their defaults (params.fixture.yml)', () => {
+  it('are every param the generator needs, and deploy the forwarder only, and no filter', async () => {
+    expect(Object.keys(await generateFunctions(ctx(fixture())))).toEqual(['forwarder']);
+    expect((await generateResources(ctx(fixture()))).Resources).toEqual({});
   });
 
-  it("documents the same default filter pattern as the subscription tool's fallback", () => {
-    expect(shipped().filterPattern).toBe(DEFAULT_FILTER_PATTERN);
+  it("have the same default filter pattern as the subscription tool's fallback", () => {
+    expect(fixture().filterPattern).toBe(DEFAULT_FILTER_PATTERN);
   });
 });
 
 describe('generated functions and resources', () => {
   it('names the param that is missing or out of range', async () => {
-    const { batchSize: _, ...noBatch } = shipped();
+    const { batchSize: _, ...noBatch } = fixture();
     await expect(generateFunctions(ctx(noBatch))).rejects.toThrow('param "batchSize" is not set');
-    await expect(generateFunctions(ctx({ ...shipped(), batchWindowSeconds: 301 }))).rejects.toThrow('param "batchWindowSeconds" must be an integer from 0 to 300');
-    await expect(generateFunctions(ctx({ ...shipped(), prometheusEnabled: 'yes' }))).rejects.toThrow('param "prometheusEnabled" must be true or false');
+    await expect(generateFunctions(ctx({ ...fixture(), batchWindowSeconds: 301 }))).rejects.toThrow('param "batchWindowSeconds" must be an integer from 0 to 300');
+    await expect(generateFunctions(ctx({ ...fixture(), prometheusEnabled: 'yes' }))).rejects.toThrow('param "prometheusEnabled" must be true or false');
   });
 
   it('refuses to subscribe a pipeline log group, an excluded one, or an invalid name', async () => {
-    const p = shipped();
+    const p = fixture();
     await expect(generateResources(ctx({ ...p, subscribeLogGroupNames: ['/aws/lambda/emf-fanout-dev-statsd'] }))).rejects.toThrow(
       /subscribeLogGroupNames.*belongs to the pipeline.*invoke itself/,
     );
@@ -37,7 +37,7 @@ describe('generated functions and resources', () => {
   });
 
   it('gives each listed log group one stable filter resource named <service>-<stage>', async () => {
-    const r = (await generateResources(ctx({ ...shipped(), subscribeLogGroupNames: ['/a-b', '/ab'] }))).Resources as Res;
+    const r = (await generateResources(ctx({ ...fixture(), subscribeLogGroupNames: ['/a-b', '/ab'] }))).Resources as Res;
     const filters = Object.entries(r).filter(([, v]) => v.Type === 'AWS::Logs::SubscriptionFilter');
     expect(filters.map(([, v]) => v.Properties.LogGroupName).sort()).toEqual(['/a-b', '/ab']);
     expect(filters.every(([, v]) => v.Properties.FilterName === 'emf-fanout-dev' && v.DependsOn?.includes('ForwarderLogsInvokePermission'))).toBe(true);
@@ -48,11 +48,11 @@ describe('generated functions and resources', () => {
   });
 
   it('rejects a plain-text secret in a *_REF variable without echoing it, and extra statements with "*"', async () => {
-    const p = { ...shipped(), prometheusEnabled: true, prometheusEnvironment: { PROM_RW_BEARER_TOKEN_REF: 'hunter2' } };
+    const p = { ...fixture(), prometheusEnabled: true, prometheusEnvironment: { PROM_RW_BEARER_TOKEN_REF: 'hunter2' } };
     const err = await generateFunctions(ctx(p)).catch((e: Error) => e);
     expect(String(err)).toContain('param "prometheusEnvironment.PROM_RW_BEARER_TOKEN_REF" must be a secret reference');
     expect(String(err)).not.toContain('hunter2');
-    const wide = { ...shipped(), statsdEnabled: true, statsdIamStatements: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }] };
+    const wide = { ...fixture(), statsdEnabled: true, statsdIamStatements: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }] };
     await expect(generateFunctions(ctx(wide))).rejects.toThrow(/statsdIamStatements" item 0 must name its actions/);
   });
 });
@@ -60,7 +60,7 @@ describe('generated functions and resources', () => {
 describe('new-log-group function', () => {
   it('may touch every log group only when a pattern or tag selects them, and reads tags only then', async () => {
     const roleOf = async (extra: Record<string, unknown>) => {
-      const r = (await generateResources(ctx({ ...shipped(), subscribeNewLogGroups: true, ...extra }))).Resources as Res;
+      const r = (await generateResources(ctx({ ...fixture(), subscribeNewLogGroups: true, ...extra }))).Resources as Res;
       return r.NewDashlogDashgroupRole!.Properties.Policies[0].PolicyDocument.Statement[0] as { Action: string[]; Resource: { 'Fn::Sub': string }[] };
     };
     const byPrefix = await roleOf({ subscribeLogGroupPrefixes: ['/aws/lambda/shop-'] });
@@ -69,13 +69,13 @@ describe('new-log-group function', () => {
     const byTag = await roleOf({ subscribeLogGroupTags: { team: 'shop' } });
     expect(byTag.Resource.map((x) => x['Fn::Sub'].split(':log-group:')[1])).toEqual(['*']);
     expect(byTag.Action).toContain('logs:ListTagsForResource');
-    await expect(generateResources(ctx({ ...shipped(), subscribeNewLogGroups: true }))).rejects.toThrow(/subscribeNewLogGroups" is true but no log group is selected/);
+    await expect(generateResources(ctx({ ...fixture(), subscribeNewLogGroups: true }))).rejects.toThrow(/subscribeNewLogGroups" is true but no log group is selected/);
   });
 });
 
 describe('deploy-time subscriptions (custom resource)', () => {
   const generated = async (extra: Record<string, unknown>) => {
-    const c = ctx({ ...shipped(), ...extra });
+    const c = ctx({ ...fixture(), ...extra });
     return { fns: await generateFunctions(c), r: (await generateResources(c)).Resources as Res };
   };
   type Stmt = { Sid: string; Action: string | string[]; Resource: { 'Fn::Sub': string } | { 'Fn::Sub': string }[] };

@@ -6,20 +6,24 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { isCredentialName } from '../../../infra/serverless/coldStart.ts';
-import { CONSUMERS } from '../../../infra/serverless/consumers.ts';
+import { CONSUMER_PARAM_SUFFIXES } from '../../../infra/serverless/consumerNames.ts';
 import { generateFunctions, generateResources } from '../../../infra/serverless/generate.ts';
-import { knownParamKeys } from '../../../infra/serverless/paramKeys.ts';
+import { GLOBAL_PARAM_KEYS, knownParamKeys } from '../../../infra/serverless/paramKeys.ts';
 import { Params } from '../../../infra/serverless/params.ts';
+import { discoverConsumers } from '../../../infra/serverless/registry.ts';
 import { LOG_LEVELS, STREAM_MODES } from '../../../infra/serverless/templateParams.ts';
 import { parseLogLevel } from '../../../shared/log/logger.ts';
-import { ctx, shipped, shippedDoc, slsContext } from './slsContext.ts';
+import { fixture, fixtureDoc } from './paramsFixture.ts';
+import { ctx, slsContext } from './slsContext.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
+const CONSUMERS = await discoverConsumers();
 const PROM_URL = 'https://prom.example.com/api/v1/write';
 type Fn = { environment: Record<string, unknown>; reservedConcurrency?: number };
 
-const failure = (params: Record<string, unknown>) => generateFunctions(ctx({ ...shipped(), ...params })).then(
+const failure = (params: Record<string, unknown>) => generateFunctions(ctx({ ...fixture(), ...params })).then(
   () => {
     throw new Error('generated without an error');
   },
@@ -78,7 +82,7 @@ describe('settings that would fail every cold start fail the packaging, naming t
   });
 
   it('a value of provider.environment (serverless.yml) is named as such', async () => {
-    const base = ctx({ ...shipped(), ...prometheus({}) });
+    const base = ctx({ ...fixture(), ...prometheus({}) });
     const withProviderEnv = {
       ...base,
       resolveVariable: async (a: string) => (a.startsWith('self:provider.environment') ? { NODE_OPTIONS: '--enable-source-maps', CONSUMER_RETRY_MIN_DELAY_MS: '-5' } : base.resolveVariable(a)),
@@ -99,28 +103,33 @@ describe('settings that would fail every cold start fail the packaging, naming t
 
 describe('unknown params are named, with the closest known one', () => {
   it('a misspelled key in default:, in the stage section and in --param', async () => {
-    const { recordCompression, ...rest } = shipped();
+    const { recordCompression, ...rest } = fixture();
     const typo = await generateFunctions(ctx({ ...rest, recordCompresion: recordCompression })).catch((e: Error) => e.message);
     expect(typo).toBe('unknown param "recordCompresion" in section "default:" (did you mean "recordCompression"?) (config/params.yml, or the file named by EMF_FANOUT_PARAMS)');
 
-    const doc = { ...shippedDoc(), prod: { logRetentionDays: 30, batchSzie: 3, wholeNewThing: 1 } };
+    const doc = { ...fixtureDoc(), prod: { logRetentionDays: 30, batchSzie: 3, wholeNewThing: 1 } };
     await expect(generateFunctions(slsContext(doc, 'prod'))).rejects.toThrow(
       'unknown params "batchSzie" in section "prod:" (did you mean "batchSize"?); "wholeNewThing" in section "prod:" (no known setting is close; config/params.yml lists them all)',
     );
     // Another stage's section is checked when that stage is packaged (Serverless leaves it unresolved).
     await expect(generateFunctions(slsContext(doc, 'dev'))).resolves.toHaveProperty('forwarder');
-    await expect(generateFunctions(slsContext(shippedDoc(), 'dev', ['statsdEnabeld=true']))).rejects.toThrow('unknown param "statsdEnabeld" in --param (did you mean "statsdEnabled"?)');
+    await expect(generateFunctions(slsContext(fixtureDoc(), 'dev', ['statsdEnabeld=true']))).rejects.toThrow('unknown param "statsdEnabeld" in --param (did you mean "statsdEnabled"?)');
   });
 
-  it('knows exactly the keys config/params.yml documents, and every ${param:…} of the YAML templates', () => {
+  it('knows every ${param:…} of the YAML templates; config/params.yml sets every deployment-wide param and documents the per-consumer ones', () => {
     const known = knownParamKeys(CONSUMERS.map((c) => c.key));
-    // The optional `<consumer>IamStatements` are documented in a comment there.
-    const optional = CONSUMERS.map((c) => `${c.key}IamStatements`);
-    expect(Object.keys(shippedDoc().default!).sort()).toEqual(known.filter((k) => !optional.includes(k)).sort());
     const yml = ['serverless.yml', ...readdirSync(new URL('infra/resources/', ROOT)).map((f) => `infra/resources/${f}`)];
     const used = yml.flatMap((f) => [...readFileSync(new URL(f, ROOT), 'utf8').matchAll(/\$\{param:([A-Za-z0-9]+)/g)].map((m) => m[1]!));
     expect(used.length).toBeGreaterThan(5);
     expect(used.filter((k) => !known.includes(k))).toEqual([]);
+    // The shipped file's layout only, not its values: which consumers it enables is the user's choice.
+    const text = readFileSync(new URL('config/params.yml', ROOT), 'utf8');
+    const keys = Object.keys((parse(text) as { default: Record<string, unknown> }).default);
+    expect(GLOBAL_PARAM_KEYS.filter((k) => !keys.includes(k))).toEqual([]);
+    expect(keys.filter((k) => !known.includes(k))).toEqual([]);
+    expect(CONSUMER_PARAM_SUFFIXES.filter((suffix) => !text.includes(`\`<key>${suffix}\``))).toEqual([]);
+    // The fixture the tests start from has the same deployment-wide settings, and no consumer's.
+    expect(Object.keys(fixtureDoc().default!).sort()).toEqual([...GLOBAL_PARAM_KEYS].sort());
   });
 
   it('refuses (as a generator bug) to read a param missing from the list', async () => {
@@ -155,7 +164,7 @@ describe('credentials in plain values are refused, without showing them', () => 
     expect(await refused(headers({ Authorization: 'Bearer hunter2' }))).toMatch(/header "Authorization" .*PROM_RW_HEADERS_REF .*, or use PROM_RW_AUTH=bearer with PROM_RW_BEARER_TOKEN_REF/);
     for (const h of ['api-key', 'X-Auth-Token', 'Private-Token', 'Cookie', 'X-Functions-Key']) expect(await refused(headers({ [h]: 'hunter2' }))).toContain(`header "${h}"`);
     // Not credentials: these headers package.
-    const fns = (await generateFunctions(ctx({ ...shipped(), ...headers({ 'X-Scope-OrgID': 'team-a', 'X-Prometheus-Tenant': 'b' }) }))) as Record<string, Fn>;
+    const fns = (await generateFunctions(ctx({ ...fixture(), ...headers({ 'X-Scope-OrgID': 'team-a', 'X-Prometheus-Tenant': 'b' }) }))) as Record<string, Fn>;
     expect(fns.prometheus!.environment.PROM_RW_HEADERS).toBe('{"X-Scope-OrgID":"team-a","X-Prometheus-Tenant":"b"}');
   });
 
@@ -167,7 +176,7 @@ describe('credentials in plain values are refused, without showing them', () => 
     expect(await refused(prometheus({ PROM_RW_API_KEY: 'hunter2' }))).toMatch(/give it by reference instead \(PROM_RW_BASIC_PASSWORD_REF, PROM_RW_BEARER_TOKEN_REF, PROM_RW_HEADERS_REF/);
     expect(await refused(prometheus({ AWS_SECRET_ACCESS_KEY: 'hunter2' }))).toMatch(/AWS_SECRET_ACCESS_KEY" is reserved by Lambda/);
     // PROM_RW_AUTH is a mode, not a credential.
-    await expect(generateFunctions(ctx({ ...shipped(), ...prometheus({ PROM_RW_AUTH: 'sigv4' }) }))).resolves.toHaveProperty('prometheus');
+    await expect(generateFunctions(ctx({ ...fixture(), ...prometheus({ PROM_RW_AUTH: 'sigv4' }) }))).resolves.toHaveProperty('prometheus');
   });
 
   it('names credential-like headers by a documented rule', () => {
@@ -178,9 +187,9 @@ describe('credentials in plain values are refused, without showing them', () => 
   });
 
   it("lists, per consumer, exactly the _REF variables its loader reads", () => {
-    const dirs: Record<string, string> = { prometheus: 'prometheus', statsd: 'statsd', exampleHttp: 'example-http' };
+    expect(CONSUMERS.map((c) => c.functionKey)).toEqual(expect.arrayContaining(['example-http', 'prometheus', 'statsd']));
     for (const c of CONSUMERS) {
-      const source = readFileSync(new URL(`functions/consumers/${dirs[c.key]}/config.ts`, ROOT), 'utf8');
+      const source = readFileSync(new URL(`functions/consumers/${c.functionKey}/config.ts`, ROOT), 'utf8');
       const read = [...new Set([...source.matchAll(/'([A-Z0-9_]+_REF)'/g)].map((m) => m[1]!))].sort();
       expect([c.key, [...c.secrets.refVariables].sort()]).toEqual([c.key, read]);
     }
@@ -189,7 +198,7 @@ describe('credentials in plain values are refused, without showing them', () => 
 
 describe('valid settings still package', () => {
   const everything = {
-    ...shipped(),
+    ...fixture(),
     subscribeNewLogGroups: true,
     subscribeLogGroupPrefixes: ['/aws/lambda/shop-'],
     streamMode: 'PROVISIONED',
@@ -205,7 +214,7 @@ describe('valid settings still package', () => {
 
   it('every function, with its environment as given and the forwarder as before', async () => {
     const fns = (await generateFunctions(ctx(everything))) as Record<string, Fn>;
-    expect(Object.keys(fns)).toEqual(['forwarder', 'prometheus', 'statsd', 'example-http', 'new-log-group']);
+    expect(Object.keys(fns)).toEqual(['forwarder', 'example-http', 'prometheus', 'statsd', 'new-log-group']);
     expect(fns.forwarder).toEqual({
       handler: 'functions/forwarder/handler.handler',
       description: 'emf-fanout forwarder (CloudWatch Logs subscription → Kinesis)',
@@ -236,9 +245,9 @@ describe('valid settings still package', () => {
     )) as Record<string, Fn>;
     expect(Object.fromEntries(Object.entries(fns).map(([k, f]) => [k, f.reservedConcurrency]))).toEqual({
       forwarder: 50,
+      'example-http': undefined,
       prometheus: 4,
       statsd: undefined,
-      'example-http': undefined,
       'new-log-group': 1,
     });
     expect(await failure({ forwarderReservedConcurrency: 0 })).toBe(
@@ -246,6 +255,6 @@ describe('valid settings still package', () => {
     );
     expect(await failure({ ...everything, exampleHttpReservedConcurrency: 2.5 })).toMatch(/^param "exampleHttpReservedConcurrency" must be an integer of at least 1 \(or '' for none\), got 2.5/);
     // A disabled consumer's settings are not read.
-    await expect(generateFunctions(ctx({ ...shipped(), statsdReservedConcurrency: 'x' }))).resolves.not.toHaveProperty('statsd');
+    await expect(generateFunctions(ctx({ ...fixture(), statsdReservedConcurrency: 'x' }))).resolves.not.toHaveProperty('statsd');
   });
 });

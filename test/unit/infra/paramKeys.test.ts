@@ -1,11 +1,13 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzzRuns.ts';
 import { describe, expect, it } from 'vitest';
-import { CONSUMERS } from '../../../infra/serverless/consumers.ts';
 import { generateFunctions } from '../../../infra/serverless/generate.ts';
 import { editDistance, knownParamKeys, suggestKey } from '../../../infra/serverless/paramKeys.ts';
-import { shipped, slsContext } from './slsContext.ts';
+import { discoverConsumers } from '../../../infra/serverless/registry.ts';
+import { fixture } from './paramsFixture.ts';
+import { slsContext } from './slsContext.ts';
 
-const KNOWN = knownParamKeys(CONSUMERS.map((c) => c.key));
+const KNOWN = knownParamKeys((await discoverConsumers()).map((c) => c.key));
 
 type Edit = { op: 'insert' | 'delete' | 'substitute' | 'transpose'; at: number; ch: string };
 const edit: fc.Arbitrary<Edit> = fc.record({
@@ -68,7 +70,7 @@ describe('"did you mean"', () => {
         expect(suggestKey(word, KNOWN)).toBe(s);
         expect(s).toBe(KNOWN.find((k) => editDistance(word, k) === closest));
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 
@@ -79,7 +81,7 @@ describe('"did you mean"', () => {
   it('names the misspelled key and its suggestion when packaging, for any typo of any key', async () => {
     await fc.assert(
       fc.asyncProperty(misspelling, async ({ key, word }) => {
-        const params = shipped();
+        const params = fixture();
         const value = params[key];
         delete params[key];
         const message = await generateFunctions(slsContext({ default: { ...params, [word]: value ?? '' } })).then(
@@ -88,7 +90,7 @@ describe('"did you mean"', () => {
         );
         expect(message).toContain(`unknown param "${word}" in section "default:" (did you mean "${suggestKey(word, KNOWN)}"?)`);
       }),
-      { numRuns: 100 },
+      { numRuns: fuzzRuns(100) },
     );
   });
 });

@@ -3,28 +3,17 @@
  * without running `sls package`: `param:` resolves like osls' param source (`--param` options,
  * then the stage's section, then `default:`; null values skipped), `self:params.<section>`,
  * `self:provider.environment` (serverless.yml's, with its `${param:…}` resolved) and
- * `self:custom.esbuild.exclude` (infra/esbuild.yml) read the repository's files.
+ * `self:custom.esbuild.exclude` (infra/esbuild.yml) read the repository's files. The params are
+ * the tests' own (paramsFixture.ts), never config/params.yml.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { ResolverContext } from '../../../infra/serverless/params.ts';
-import { mergeParams } from '../../../infra/subscribe/settings.ts';
+import type { ParamsDoc } from './paramsFixture.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
 const serverlessYml = parse(readFileSync(new URL('serverless.yml', ROOT), 'utf8')) as { provider: { environment: Record<string, string> } };
 const esbuildYml = parse(readFileSync(new URL('infra/esbuild.yml', ROOT), 'utf8')) as { exclude: string[] };
-
-export type ParamsDoc = Record<string, Record<string, unknown> | null>;
-
-/** The shipped config/params.yml, as a document (`default:` and stage sections). */
-export function shippedDoc(): ParamsDoc {
-  return parse(readFileSync(new URL('config/params.yml', ROOT), 'utf8')) as ParamsDoc;
-}
-
-/** The shipped params merged for a stage, as Serverless' `param:` source sees them. */
-export function shipped(stage = 'dev'): Record<string, unknown> {
-  return mergeParams(shippedDoc(), stage, 'config/params.yml');
-}
 
 export function slsContext(doc: ParamsDoc, stage = 'dev', cliParams: string[] = []): ResolverContext {
   const cli = Object.fromEntries(cliParams.map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));

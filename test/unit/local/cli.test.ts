@@ -6,7 +6,7 @@ describe('parseCli', () => {
   it('defaults to the bundled sample, auto format, one shard and Lambda’s BatchSize', () => {
     expect(parseCli([])).toEqual({
       help: false, format: 'auto', logGroup: '/aws/lambda/local', rebase: false, shards: 1, batchSize: 100,
-      batchingWindowMs: 0, maxRetryAttempts: 2, timeoutMs: 10_000, handlers: [], console: true, quiet: false, prometheusPreview: false,
+      batchingWindowMs: 0, maxRetryAttempts: 2, timeoutMs: 10_000, handlers: [], console: true, quiet: false, show: [],
     });
   });
 
@@ -15,12 +15,40 @@ describe('parseCli', () => {
     expect(o).toMatchObject({ input: '-', format: 'filter-log-events', batchingWindowMs: 5_000, timeoutMs: 3_000, handlers: ['a.ts', 'b.ts'], console: false, maxRetryAttempts: -1 });
   });
 
-  it('reads --prometheus-preview, with or without other flags, and says what it does in the usage text', () => {
-    expect(parseCli(['--prometheus-preview']).prometheusPreview).toBe(true);
-    expect(parseCli(['-', '--quiet', '--prometheus-preview', '--no-console'])).toMatchObject({ input: '-', quiet: true, console: false, prometheusPreview: true });
-    expect(() => parseCli(['--prometheus-preview=yes'])).toThrow(UsageError);
-    expect(USAGE).toMatch(/^ {2}--prometheus-preview {3}\S/m);
+  it('reads --show, repeated or as a list, each target once in the order given, and says what it does in the usage text', () => {
+    expect(parseCli(['--show', 'statsd']).show).toEqual(['statsd']);
+    expect(parseCli(['--show=prometheus']).show).toEqual(['prometheus']);
+    expect(parseCli(['--show', 'statsd', '--show', 'prometheus', '--show', 'statsd']).show).toEqual(['statsd', 'prometheus']);
+    expect(parseCli(['--show', 'prometheus, statsd']).show).toEqual(['prometheus', 'statsd']);
+    expect(parseCli(['-', '--quiet', '--show', 'statsd', '--no-console'])).toMatchObject({ input: '-', quiet: true, console: false, show: ['statsd'] });
+    expect(USAGE).toMatch(/^ {2}--show WHAT {12}\S/m);
     expect(USAGE).toContain('PROM_RW_URL may be unset');
+    expect(USAGE).toContain('never to STATSD_HOST, which may be unset');
+  });
+
+  it('keeps --prometheus-preview as --show prometheus', () => {
+    expect(parseCli(['--prometheus-preview']).show).toEqual(['prometheus']);
+    expect(parseCli(['--show', 'statsd', '--prometheus-preview']).show).toEqual(['statsd', 'prometheus']);
+    expect(() => parseCli(['--prometheus-preview=yes'])).toThrow(UsageError);
+  });
+
+  it('rejects a --show without a value or with a value it does not know, naming the ones it knows', () => {
+    expect(() => parseCli(['--show', 'foo'])).toThrow(new UsageError('--show must be one of prometheus, statsd, got "foo"'));
+    expect(() => parseCli(['--show', 'prometheus,'])).toThrow(/--show must be one of prometheus, statsd, got ""/);
+    expect(() => parseCli(['--show'])).toThrow(UsageError);
+  });
+
+  it('reads the --show that npm took for itself (npm start --show statsd, without --)', () => {
+    // `npm start --show statsd`: npm sets npm_config_show=true and passes "statsd" on as an argument.
+    expect(parseCli(['statsd'], { npm_config_show: 'true' })).toMatchObject({ show: ['statsd'] });
+    expect(parseCli(['statsd', 'in.log'], { npm_config_show: 'true' })).toMatchObject({ show: ['statsd'], input: 'in.log' });
+    // `npm start --show=prometheus,statsd`: npm sets npm_config_show to the value.
+    expect(parseCli([], { npm_config_show: 'prometheus,statsd' }).show).toEqual(['prometheus', 'statsd']);
+    expect(() => parseCli([], { npm_config_show: 'foo' })).toThrow(/--show must be one of prometheus, statsd, got "foo"/);
+    // `npm start --show in.log`: npm kept no value for --show.
+    expect(() => parseCli(['in.log'], { npm_config_show: 'true' })).toThrow(/npm start -- --show prometheus/);
+    // Without npm_config_show an argument named like a target is an INPUT, as before.
+    expect(parseCli(['statsd'])).toMatchObject({ input: 'statsd', show: [] });
   });
 
   it('rejects values outside what Lambda allows, unknown flags and formats, naming them', () => {

@@ -1,5 +1,5 @@
 /**
- * The sink behind `npm start -- --prometheus-preview`: it decodes remote-write bodies as a receiver
+ * The sink behind `npm start -- --show prometheus`: it decodes remote-write bodies as a receiver
  * would, keeps the latest sample of each series, and prints them in the text exposition style.
  */
 import { describe, expect, it } from 'vitest';

@@ -6,7 +6,7 @@ const name = (namespace: string | undefined, n: string, unitSuffix = '', prefix 
   metricName({ prefix, namespace, name: n, unitSuffix, nameCase });
 
 describe('unit table', () => {
-  // The documented table (README "Prometheus naming"), written out independently of the code.
+  // The documented table (docs/prometheus.md#names), written out independently of the code.
   const table: Record<string, [suffix: string, input: number, expected: number]> = {
     Seconds: ['seconds', 1.5, 1.5],
     Milliseconds: ['seconds', 1500, 1.5],

@@ -4,6 +4,7 @@
  * to Prometheus as well).
  */
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzzRuns.ts';
 import { describe, expect, it } from 'vitest';
 import { createTranslator } from '../../../functions/consumers/prometheus/translate.ts';
 import { encodeWriteRequestProto } from '../../../functions/consumers/prometheus/writeRequest.ts';
@@ -74,31 +75,7 @@ describe('translation properties', () => {
           else expect(r.samples + r.merged).toBeLessThanOrEqual(observations);
         },
       ),
-      { numRuns: 300 },
-    );
-  });
-
-  it('a chunk translates the same whether label sets are found by content (the default) or built for every dimension set', () => {
-    fc.assert(
-      fc.property(
-        arbitraryData(),
-        // A few dimension sets, repeated in other objects and other key orders, as documents repeat them.
-        fc.array(fc.dictionary(fc.constantFrom('Service', 'function_name', 'FunctionName', 'Op', '__name__'), fc.constantFrom('a', 'b', '', 'ä'), { maxKeys: 4 }), { minLength: 1, maxLength: 4 }),
-        fc.array(fc.tuple(fc.nat(), fc.boolean())),
-        (data, pool, picks) => {
-          const mixed = data.map((d, i) => {
-            const [n, reversed] = picks[i] ?? [i, false];
-            const entries = Object.entries(pool[n % pool.length]!);
-            const dims = Object.fromEntries(reversed ? entries.reverse() : entries);
-            return { ...d, dimensions: dims, directiveDimensions: dims };
-          });
-          const byContent = createTranslator().translate(mixed);
-          // An allow-listed property no datum has changes no label, but makes every label set be built.
-          const built = createTranslator({ propertyLabels: ['absent'] }).translate(mixed);
-          expect(byContent).toEqual(built);
-        },
-      ),
-      { numRuns: 200 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });

@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzzRuns.ts';
 import { loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
-import { packDatagrams } from '../../../functions/consumers/statsd/pack.ts';
+import { packDatagrams } from '../../../functions/consumers/statsd/DatagramPacker.ts';
 import { StatsdProvider } from '../../../functions/consumers/statsd/StatsdProvider.ts';
 import type { MetricData, MetricDatum } from '../../../shared/consumer/types.ts';
 import { Tally } from '../../../shared/tally.ts';
@@ -88,7 +89,7 @@ describe('datagrams built while serialising', () => {
         expect(datagrams).toEqual(packDatagrams(serialised.lines, s.maxBytes, packNotes));
         expect(notes.counts).toEqual({ ...serialised.notes.counts, ...packNotes.counts });
       }),
-      { numRuns: 400 },
+      { numRuns: fuzzRuns(400) },
     );
   });
 });

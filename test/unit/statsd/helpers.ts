@@ -1,7 +1,7 @@
 /** Builders for the StatsD unit tests: data as the consumer core hands them to providers. */
 import { expect } from 'vitest';
 import { loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
-import { StatsdSerialiser, type LineSink } from '../../../functions/consumers/statsd/serialise.ts';
+import { StatsdSerialiser, type LineSink } from '../../../functions/consumers/statsd/StatsdSerialiser.ts';
 import type { MetricDatum, MetricValue } from '../../../shared/consumer/types.ts';
 import { Tally } from '../../../shared/tally.ts';
 

@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzzRuns.ts';
 import { loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
 import { StatsdProvider } from '../../../functions/consumers/statsd/StatsdProvider.ts';
 import type { MetricDatum } from '../../../shared/consumer/types.ts';
@@ -113,7 +114,7 @@ describe('injection safety', () => {
           }
         }
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 });
@@ -143,7 +144,7 @@ describe('statistic sets survive the trip', () => {
         expect(Math.max(...parsed.map((p) => p.value))).toBe(s.max);
         for (const p of parsed) expect(p.rate > 0 && p.rate <= 1).toBe(true);
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 
@@ -164,7 +165,7 @@ describe('statistic sets survive the trip', () => {
           else expect(weights.get(v)).toBeCloseTo(c, 9);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });
