@@ -5,6 +5,7 @@
 import type { LogEvent } from '../../shared/cloudwatch/subscription.ts';
 import { detectEmf } from '../../shared/emf/detect.ts';
 import { platformDocument } from '../../shared/platform/platformDocument.ts';
+import { PlatformReportDocument } from '../../shared/platform/PlatformReportDocument.ts';
 import { parsePlatformLine, type PlatformReport } from '../../shared/platform/platformLine.ts';
 import type { ForwardedDocument } from '../../shared/record/format.ts';
 import { Tally } from '../../shared/tally.ts';
@@ -73,7 +74,8 @@ export function extractDocuments(logGroup: string, events: readonly LogEvent[], 
     const doc = pendingDocs[k]!;
     const report = pendingReports[k]!;
     const timedOut = timeouts !== undefined && timeouts.delete(report.requestId);
-    doc.emf = platformDocument({ kind: 'report', report, timedOut }, { namespace: opts.platformNamespace, logGroup, timestamp: doc.timestamp });
+    // Written straight into the record by the encoder (the bytes of `platformDocument`).
+    doc.emf = new PlatformReportDocument(report, timedOut, { namespace: opts.platformNamespace, logGroup, timestamp: doc.timestamp });
   }
   if (timeouts !== undefined) {
     for (const [requestId, event] of timeouts) {

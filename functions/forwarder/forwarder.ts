@@ -98,7 +98,7 @@ export function createForwarderHandler(deps: ForwarderDeps) {
       maxRecordBytes: config.maxRecordBytes,
     });
     for (const doc of packed.oversized) {
-      rejected.add('record_too_large', `document of event ${doc.id} (${Buffer.byteLength(doc.emf)} bytes) does not fit one Kinesis record of ${config.maxRecordBytes} bytes`);
+      rejected.add('record_too_large', `document of event ${doc.id} (${Buffer.byteLength(String(doc.emf))} bytes) does not fit one Kinesis record of ${config.maxRecordBytes} bytes`);
     }
     summary.rejected = rejected.counts;
     summary.examples = rejected.examples;

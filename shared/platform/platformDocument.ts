@@ -1,6 +1,8 @@
 /**
- * The EMF document of a Lambda platform line (platformLine.ts). Each travels through Kinesis and the consumers
- * exactly like the function's own EMF (docs/architecture.md#lambda-platform-metrics).
+ * The EMF document of a Lambda platform line (platformLine.ts), built as an object and serialised. Each travels
+ * through Kinesis and the consumers exactly like the function's own EMF (docs/architecture.md#lambda-platform-metrics).
+ * The forwarder writes REPORT documents with `PlatformReportDocument` (PlatformReportDocument.ts), which writes
+ * these same bytes straight into the record; its test holds it to this text.
  */
 import type { PlatformReport } from './platformLine.ts';
 
@@ -10,78 +12,47 @@ export interface PlatformDocOptions {
   timestamp: number;
 }
 
-/** The function a log group belongs to, when it is Lambda's default `/aws/lambda/<name>`. */
-function functionNameOf(logGroup: string): string | undefined {
-  return logGroup.startsWith('/aws/lambda/') && logGroup.length > 12 ? logGroup.slice(12) : undefined;
-}
+export type Metric = readonly [name: string, unit: string];
 
-type Metric = readonly [name: string, unit: string];
-
-const REPORT_METRICS: readonly Metric[] = [
+export const REPORT_METRICS: readonly Metric[] = [
   ['Invocations', 'Count'], ['Duration', 'Milliseconds'], ['BilledDuration', 'Milliseconds'], ['MemorySize', 'Megabytes'],
   ['MaxMemoryUsed', 'Megabytes'], ['ColdStart', 'Count'], ['Errors', 'Count'], ['Timeouts', 'Count'],
 ];
-const INIT: Metric = ['InitDuration', 'Milliseconds'];
-const RESTORE: Metric = ['RestoreDuration', 'Milliseconds'];
+export const INIT: Metric = ['InitDuration', 'Milliseconds'];
+export const RESTORE: Metric = ['RestoreDuration', 'Milliseconds'];
 const TIMEOUT_ONLY: readonly Metric[] = [['Timeouts', 'Count']];
 
-/** The `CloudWatchMetrics` text for one shape of document. */
-function directive(namespace: string, dimKey: string, metrics: readonly Metric[]): string {
-  return JSON.stringify([{ Namespace: namespace, Dimensions: [[dimKey]], Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })) }]);
+/** The document's dimension: `FunctionName` for Lambda's default `/aws/lambda/<name>` log groups, else `LogGroup`. */
+export function dimensionOf(logGroup: string): [key: 'FunctionName' | 'LogGroup', value: string] {
+  return logGroup.startsWith('/aws/lambda/') && logGroup.length > 12 ? ['FunctionName', logGroup.slice(12)] : ['LogGroup', logGroup];
 }
 
-/**
- * The fixed text between a document's timestamp and its request id, for each shape: a few shapes exist per
- * log group, and a batch has one log group, so they are built once per (namespace, log group) and kept
- * for the next call.
- */
-interface DocumentParts {
-  namespace: string;
-  logGroup: string;
-  /** `,"CloudWatchMetrics":[…]},"FunctionName":"orders","RequestId":` by shape: REPORT_SHAPE(init, restore) */
-  report: readonly string[];
-  timeout: string;
-}
-let parts: DocumentParts | undefined;
-
-/** Index of a REPORT document's shape: which of Init Duration and Restore Duration it has. */
-const REPORT_SHAPE = (init: boolean, restore: boolean): number => (init ? 1 : 0) + (restore ? 2 : 0);
-
-function documentParts(namespace: string, logGroup: string): DocumentParts {
-  if (parts !== undefined && parts.namespace === namespace && parts.logGroup === logGroup) return parts;
-  const fn = functionNameOf(logGroup);
-  const dimKey = fn !== undefined ? 'FunctionName' : 'LogGroup';
-  const middle = (metrics: readonly Metric[]): string =>
-    `,"CloudWatchMetrics":${directive(namespace, dimKey, metrics)}},"${dimKey}":${JSON.stringify(fn ?? logGroup)},"RequestId":`;
-  const report = [middle(REPORT_METRICS), middle([...REPORT_METRICS, INIT]), middle([...REPORT_METRICS, RESTORE]), middle([...REPORT_METRICS, INIT, RESTORE])];
-  parts = { namespace, logGroup, report, timeout: middle(TIMEOUT_ONLY) };
-  return parts;
+/** The `CloudWatchMetrics` directives of a document of `metrics`. */
+export function directives(namespace: string, dimKey: string, metrics: readonly Metric[]): object[] {
+  return [{ Namespace: namespace, Dimensions: [[dimKey]], Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })) }];
 }
 
 /**
  * The EMF document for a REPORT (with `timedOut` when a timeout line of the same request was seen)
- * or for a lone timeout line. Dimension: `FunctionName` for `/aws/lambda/<name>` log groups, else `LogGroup`.
- * Joined from the cached parts above; its test holds it to the document built as an object and serialised.
- * kept: saves N % of forwarder (npm run bench, Node 22)
+ * or for a lone timeout line.
  */
 export function platformDocument(line: { kind: 'report'; report: PlatformReport; timedOut: boolean } | { kind: 'timeout'; requestId: string }, opts: PlatformDocOptions): string {
-  const p = documentParts(opts.namespace, opts.logGroup);
-  const timestamp = String(Math.trunc(opts.timestamp));
+  const [dimKey, dimValue] = dimensionOf(opts.logGroup);
+  const aws = (metrics: readonly Metric[]) => ({ Timestamp: Math.trunc(opts.timestamp), CloudWatchMetrics: directives(opts.namespace, dimKey, metrics) });
   if (line.kind === 'timeout') {
-    return [HEAD, timestamp, p.timeout, JSON.stringify(line.requestId), ',"Status":"timeout","Timeouts":1}'].join('');
+    return JSON.stringify({ _aws: aws(TIMEOUT_ONLY), [dimKey]: dimValue, RequestId: line.requestId, Status: 'timeout', Timeouts: 1 });
   }
   const r = line.report;
   const timedOut = line.timedOut || r.status === 'timeout';
   const init = r.initDurationMs !== undefined;
   const restore = r.restoreDurationMs !== undefined;
-  const errors = r.status === 'error' || r.status === 'failure';
-  return [
-    HEAD, timestamp, p.report[REPORT_SHAPE(init, restore)],
-    JSON.stringify(r.requestId), ',"Status":"', timedOut ? 'timeout' : r.status,
-    r.errorType !== undefined ? `","ErrorType":${JSON.stringify(r.errorType)}` : '"',
-    ',"Invocations":1,"Duration":', r.durationMs, ',"BilledDuration":', r.billedDurationMs, ',"MemorySize":', r.memorySizeMB, ',"MaxMemoryUsed":', r.maxMemoryUsedMB,
-    init || restore ? ',"ColdStart":1' : ',"ColdStart":0', errors ? ',"Errors":1' : ',"Errors":0', timedOut ? ',"Timeouts":1' : ',"Timeouts":0',
-    init ? `,"InitDuration":${r.initDurationMs}` : '', restore ? `,"RestoreDuration":${r.restoreDurationMs}` : '', '}',
-  ].join('');
+  return JSON.stringify({
+    _aws: aws([...REPORT_METRICS, ...(init ? [INIT] : []), ...(restore ? [RESTORE] : [])]),
+    [dimKey]: dimValue, RequestId: r.requestId, Status: timedOut ? 'timeout' : r.status,
+    ...(r.errorType === undefined ? {} : { ErrorType: r.errorType }),
+    Invocations: 1, Duration: Number(r.durationMs), BilledDuration: Number(r.billedDurationMs), MemorySize: Number(r.memorySizeMB), MaxMemoryUsed: Number(r.maxMemoryUsedMB),
+    ColdStart: init || restore ? 1 : 0, Errors: r.status === 'error' || r.status === 'failure' ? 1 : 0, Timeouts: timedOut ? 1 : 0,
+    ...(init ? { InitDuration: Number(r.initDurationMs) } : {}),
+    ...(restore ? { RestoreDuration: Number(r.restoreDurationMs) } : {}),
+  });
 }
-const HEAD = '{"_aws":{"Timestamp":';

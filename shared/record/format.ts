@@ -39,8 +39,25 @@ export interface ForwardedDocument {
   timestamp: number;
   /** `emf`: found in the log; `platform`: built by the forwarder from a Lambda platform line. */
   origin: DocumentOrigin;
-  /** The EMF document's JSON text: as logged, or built by the forwarder. Must be valid JSON: it is inserted as is. */
-  emf: string;
+  /**
+   * The EMF document's JSON text, exactly as logged, or a document that writes its own text (the platform
+   * documents the forwarder builds). Must be valid JSON: it is inserted as is.
+   */
+  emf: string | DocumentText;
+}
+
+/**
+ * An EMF document that writes its own JSON text as UTF-8 into the record. The forwarder's platform documents
+ * are: building each one's text as a string, only for the encoder to flatten and encode it, was most of
+ * their cost (docs/performance.md).
+ */
+export interface DocumentText {
+  /** An upper bound of the bytes `writeTo` writes. */
+  readonly maxBytes: number;
+  /** Writes the document's JSON text as UTF-8 at `offset`; returns the offset after it. */
+  writeTo(out: Buffer, offset: number): number;
+  /** The same text, as a string. */
+  toString(): string;
 }
 
 /** A document as a consumer reads it: `emf` is the parsed document (any JSON value; consumers check it). */
