@@ -3,7 +3,7 @@
  *
  * The one source of truth is `engines.node` in package.json (`npm ci` enforces it too, through
  * `.npmrc`'s `engine-strict`). Importing this module first — `npm start` (local/main.ts),
- * `npm run subscribe` (infra/subscribe/cli.ts), `npm run package` (infra/serverless/generate.ts),
+ * `npm run subscribe` (infra/subscribe/cli.ts), `npm run replay` (infra/replay/cli.ts), `npm run package` (infra/serverless/generate.ts),
  * `npm run new-provider`, `npm run bench` (test/bench/run.ts) — stops an unsupported Node with one
  * line on stderr and exit code 2 before any other module of the command is evaluated:
  *

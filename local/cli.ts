@@ -51,6 +51,9 @@ Options
                                      provider sends them over UDP to a listener in this process on
                                      127.0.0.1, never to STATSD_HOST, which may be unset
   --prometheus-preview   the same as --show prometheus (its former name)
+  --pipeline-metrics     after the summary (and --show), print on stdout the pipeline's own metrics
+                         the run's invocations would publish (EmfFanout/Pipeline, docs/monitoring.md):
+                         per function, each metric's sum, and Lag's percentiles; PIPELINE_METRICS applies
   --no-console           do not print the data (console provider off)
   --quiet                console provider counts only
   -h, --help             this text
@@ -91,6 +94,8 @@ export interface CliOptions {
    * received is printed after the summary, in this order (each once).
    */
   show: ShowTarget[];
+  /** `--pipeline-metrics`: print the pipeline metrics the run's invocations would publish, last (absent: no). */
+  pipelineMetrics?: true;
 }
 
 export { UsageError };
@@ -131,6 +136,7 @@ export function parseCli(argv: readonly string[], env: Env = {}): CliOptions {
         quiet: { type: 'boolean', default: false },
         show: { type: 'string', multiple: true, default: [] },
         'prometheus-preview': { type: 'boolean', default: false },
+        'pipeline-metrics': { type: 'boolean', default: false },
       },
     });
   } catch (err) {
@@ -166,6 +172,7 @@ export function parseCli(argv: readonly string[], env: Env = {}): CliOptions {
     console: values.console,
     quiet: values.quiet,
     show: parseShow(show),
+    ...(values['pipeline-metrics'] && { pipelineMetrics: true as const }),
   };
 }
 

@@ -25,6 +25,8 @@ import { loadSample } from './input/sample.ts';
 import type { InputEvent } from './input/types.ts';
 import type { KinesisHandler } from './esm.ts';
 import { runLocalPipeline, type LocalProvider, type Progress } from './pipeline.ts';
+import { pipelineMetricsEnabled } from '../shared/pipeline/PipelineMetricsPublisher.ts';
+import { PipelineMetricsPreview } from './PipelineMetricsPreview.ts';
 import { PrometheusPreview } from './prometheusPreview.ts';
 import { createLocalProviders } from './providers.ts';
 import { StatsdPreview } from './statsdPreview.ts';
@@ -127,6 +129,7 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
   const logger = createLineLogger({ level: parseLogLevel(io.env.LOG_LEVEL ?? 'warn'), write: (line) => io.stderr(`${line}\n`) });
   const prometheusPreview = cli.show.includes('prometheus') ? new PrometheusPreview() : undefined;
   const statsdPreview = cli.show.includes('statsd') ? new StatsdPreview() : undefined;
+  const pipelineMetrics = cli.pipelineMetrics ? new PipelineMetricsPreview() : undefined;
   try {
     const providers = await createLocalProviders(io.env, {
       console: cli.console, quiet: cli.quiet, write: io.stdout,
@@ -147,12 +150,14 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
       ...(io.interrupt && { stopInput: io.interrupt.stopInput, abort: io.interrupt.abort }),
       onProgress: (p) => io.stderr(renderProgress(p)),
       progressIntervalMs: io.progressIntervalMs ?? 2_000,
+      ...(pipelineMetrics && { pipelineMetrics: pipelineMetrics.sink }),
     });
     io.onSummary?.(summary);
     io.stderr(renderSummary(summary));
     // What each provider would send, after the summary, on stdout (with the data, so it can be piped).
     await statsdPreview?.close();
     for (const target of cli.show) io.stdout(target === 'prometheus' ? prometheusPreview!.render() : statsdPreview!.render());
+    if (pipelineMetrics) io.stdout(pipelineMetrics.render(pipelineMetricsEnabled(io.env)));
     if (statsdPreview && statsdPreview.lost > 0) io.stderr(`warning: ${statsdPreview.lost} StatsD datagram(s) did not reach the preview's listener; the lines printed are incomplete\n`);
     // Before loss: an input in no known format held no data to lose (its lines were plain), so 2 says more than 1.
     const unusable = recognition?.problem(input.issues);

@@ -7,8 +7,10 @@
 import type { Context } from 'aws-lambda';
 import type { Env } from '../shared/config/env.ts';
 import { createConsumerHandler } from '../shared/consumer/createConsumerHandler.ts';
+import type { ConsumerSummary } from '../shared/consumer/summary.ts';
 import type { AnyProvider as Provider } from '../shared/consumer/types.ts';
 import type { Logger } from '../shared/log/logger.ts';
+import { createConsumerMetricsPublisher, type MetricsSink } from '../shared/pipeline/PipelineMetricsPublisher.ts';
 import { loadForwarderConfig } from '../functions/forwarder/config.ts';
 import { createForwarderHandler } from '../functions/forwarder/forwarder.ts';
 import { createEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions, type KinesisHandler } from './esm.ts';
@@ -70,6 +72,11 @@ export interface PipelineOptions {
   onProgress?: (p: Progress) => void;
   /** @default 2000 */
   progressIntervalMs?: number;
+  /**
+   * Receives the pipeline metrics documents each forwarder and consumer invocation prints in Lambda
+   * (`PIPELINE_METRICS`, docs/monitoring.md); when absent none are printed (stdout holds the data).
+   */
+  pipelineMetrics?: MetricsSink;
 }
 
 /**
@@ -127,7 +134,8 @@ const EVENTS_PER_TURN = 500;
 export async function runLocalPipeline(opts: PipelineOptions): Promise<RunSummary> {
   const env = opts.env;
   const streamName = opts.streamName ?? 'emf-fanout-local';
-  const config = loadForwarderConfig({ AWS_REGION: 'us-east-1', ...env, KINESIS_STREAM_NAME: streamName });
+  // The pipeline metrics' FunctionName: `forwarder` here, each consumer its provider's name.
+  const config = loadForwarderConfig({ AWS_REGION: 'us-east-1', ...env, KINESIS_STREAM_NAME: streamName, AWS_LAMBDA_FUNCTION_NAME: 'forwarder' });
   const input: InputStats = opts.input ?? { logEvents: 0, blankLines: 0, issues: {}, examples: {} };
   const forwarderStats = emptyForwarderStats();
   const kinesis = await startLocalKinesis({ region: config.region });
@@ -141,13 +149,20 @@ export async function runLocalPipeline(opts: PipelineOptions): Promise<RunSummar
     const forwarder = createForwarderHandler({
       config, kinesis: kinesis.client, logger: opts.logger,
       onSummary: (s) => addForwarderSummary(forwarderStats, s),
+      ...(opts.pipelineMetrics && { metricsSink: opts.pipelineMetrics }),
     });
     const forwarderTimeout = opts.forwarderTimeoutMs ?? 60_000;
     const functionId = { region: config.region, accountId: '000000000000' };
 
     for (const p of opts.providers) {
+      // The consumer's metrics go to opts.pipelineMetrics, from its summary; never to stdout, whatever the handler does with the setting.
+      const publishMetrics = opts.pipelineMetrics && createConsumerMetricsPublisher({ PIPELINE_METRICS: env.PIPELINE_METRICS }, { fallbackName: p.name, sink: opts.pipelineMetrics });
+      const onSummary = (s: ConsumerSummary) => {
+        addConsumerSummary(stats, s);
+        publishMetrics?.(s);
+      };
       const handler: KinesisHandler = 'provider' in p
-        ? createConsumerHandler(p.provider, { env, logger: opts.logger, onSummary: (s) => addConsumerSummary(stats, s) })
+        ? createConsumerHandler(p.provider, { env: { ...env, PIPELINE_METRICS: 'false' }, logger: opts.logger, onSummary })
         : p.handler;
       const esm = createEventSourceMapping({
         client: kinesis.client, streamName, region: config.region, functionName: `emf-fanout-${p.name}`,

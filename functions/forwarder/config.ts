@@ -1,5 +1,6 @@
 import { type Env, optionalBool, optionalEnum, optionalInt, optionalList, optionalString, requireString } from '../../shared/config/env.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { pipelineFunctionName, pipelineMetricsEnabled } from '../../shared/pipeline/PipelineMetricsPublisher.ts';
 import { RECORD_COMPRESSIONS, type RecordCompression } from '../../shared/record/format.ts';
 
 export interface ForwarderConfig {
@@ -16,6 +17,10 @@ export interface ForwarderConfig {
   /** Time kept free before the Lambda deadline when retrying Kinesis writes. */
   deadlineMarginMs: number;
   retryAttempts: number;
+  /** `PIPELINE_METRICS`: print the forwarder's own metrics, one EMF document per invocation (docs/monitoring.md). */
+  pipelineMetrics: boolean;
+  /** The `FunctionName` dimension of those metrics: `AWS_LAMBDA_FUNCTION_NAME`, locally `forwarder`. */
+  functionName: string;
 }
 
 /**
@@ -52,6 +57,8 @@ export function loadForwarderConfig(env: Env): ForwarderConfig {
     excludeLogGroups: [...optionalList(env, 'EXCLUDE_LOG_GROUPS'), ...(own ? [own] : [])],
     deadlineMarginMs: optionalInt(env, 'DEADLINE_MARGIN_MS', 3_000, { min: 0, max: 600_000 }),
     retryAttempts: optionalInt(env, 'KINESIS_RETRY_ATTEMPTS', 8, { min: 0, max: 100 }),
+    pipelineMetrics: pipelineMetricsEnabled(env),
+    functionName: pipelineFunctionName(env, 'forwarder'),
   });
 }
 

@@ -9,16 +9,20 @@
  *   whole event for replay. Nothing is dropped silently.
  * - an invalid EMF document, or one too large for any record → counted and reported, not retried
  *   (it would never succeed).
+ *
+ * Pipeline metrics (`PIPELINE_METRICS`, docs/monitoring.md#what-is-published): one EMF document per
+ * invocation, printed to `metricsSink`, also when the Kinesis write fails (see `failWrite`).
  */
 import type { Context } from 'aws-lambda';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { decodeSubscriptionEvent } from '../../shared/cloudwatch/subscription.ts';
 import { DecodeError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log/logger.ts';
+import { publishForwarderMetrics, type MetricsSink } from '../../shared/pipeline/PipelineMetricsPublisher.ts';
 import { isExcluded, type ForwarderConfig } from './config.ts';
 import { extractDocuments } from './extract.ts';
 import { packDocuments } from './pack.ts';
-import { writeRecords } from './writeRecords.ts';
+import { KinesisWriteError, writeRecords } from './writeRecords.ts';
 
 export interface ForwarderSummary {
   logGroup: string;
@@ -46,6 +50,11 @@ export interface ForwarderDeps {
   onSummary?: (summary: ForwarderSummary) => void;
   /** Backoff base for Kinesis retries (tests shorten it). */
   retryMinTimeoutMs?: number;
+  /**
+   * Where the pipeline metrics document of each invocation is printed when `config.pipelineMetrics` is on:
+   * `stdoutSink` in Lambda (handler.ts); a collector in `npm start`. Without a sink nothing is printed.
+   */
+  metricsSink?: MetricsSink;
 }
 
 type Remaining = Pick<Context, 'getRemainingTimeInMillis'>;
@@ -67,10 +76,30 @@ export function createForwarderHandler(deps: ForwarderDeps) {
       emfDocuments: 0, platformDocuments: 0, platformLines: 0, plainLines: 0, forwardedDocuments: 0, records: 0,
       putRecordsCalls: 0, retriedEntries: 0, skipped: {}, rejected: {}, examples: {},
     };
+    const publish = () => {
+      if (config.pipelineMetrics && deps.metricsSink) publishForwarderMetrics(summary, { functionName: config.functionName, sink: deps.metricsSink });
+    };
     const finish = (): ForwarderSummary => {
       logger.info('forwarder batch', { ...summary });
       deps.onSummary?.(summary);
+      publish();
       return summary;
+    };
+    /**
+     * The write failed and the handler throws, so Lambda retries the whole event. What this invocation did
+     * is still published: the records Kinesis took are in the stream (and are counted again by the retry,
+     * which writes them again: delivery is at least once), and an invocation that published nothing would
+     * hide exactly the invocations worth seeing (throttling, a deadline).
+     */
+    const failWrite = (err: unknown, records: number, documents: number): never => {
+      if (err instanceof KinesisWriteError) {
+        summary.records = records - err.failedRecords;
+        summary.forwardedDocuments = documents - err.failedDocuments;
+        summary.retriedEntries = err.retriedEntries;
+      }
+      logger.error('forwarder could not write to Kinesis; throwing so Lambda retries the event and then parks it in the on-failure destination', { error: (err as Error).message, ...summary });
+      publish();
+      throw err;
     };
 
     if (payload.messageType === 'CONTROL_MESSAGE') {
@@ -111,10 +140,7 @@ export function createForwarderHandler(deps: ForwarderDeps) {
         retryAttempts: config.retryAttempts,
         logger,
         ...(deps.retryMinTimeoutMs !== undefined && { minTimeoutMs: deps.retryMinTimeoutMs }),
-      }).catch((err: unknown) => {
-        logger.error('forwarder could not write to Kinesis; throwing so Lambda retries the event and then parks it in the on-failure destination', { error: (err as Error).message, ...summary });
-        throw err;
-      });
+      }).catch((err: unknown) => failWrite(err, packed.records.length, packed.records.reduce((n, r) => n + r.documents, 0)));
       summary.records = written.records;
       summary.putRecordsCalls = written.calls;
       summary.retriedEntries = written.retriedEntries;

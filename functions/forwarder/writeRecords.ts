@@ -25,6 +25,8 @@ export class KinesisWriteError extends EmfFanoutError {
     message: string,
     readonly failedRecords: number,
     readonly failedDocuments: number,
+    /** PutRecords entries retried before giving up (as `WriteResult.retriedEntries`). */
+    readonly retriedEntries: number,
     options?: { cause?: unknown },
   ) {
     super(message, 'kinesis_write_failed', options);
@@ -125,6 +127,7 @@ export async function writeRecords(client: KinesisClient, records: readonly Pack
         `could not write ${failedRecords} record(s) (${failedDocuments} documents) to ${opts.streamName} before the deadline: ${(err as Error).message}`,
         failedRecords,
         failedDocuments,
+        result.retriedEntries,
         { cause: err },
       );
     }

@@ -12,7 +12,8 @@
  * - optionally an enhanced fan-out stream consumer (dedicated 2 MB/s per shard);
  * - a role that may only read this stream (or its own stream consumer), read exactly the
  *   secrets its environment references, write its own logs and send to its failure queue;
- * - alarms on iterator age, errors and failure-queue depth.
+ * - alarms on iterator age, errors, failure-queue depth and data dropped;
+ * - `PIPELINE_METRICS` in its environment, from the `pipelineMetrics` param (set there only).
  *
  * Before that, its environment goes through the function's own cold-start validation (its
  * consumer.ts's `validate` and the consumer core's `loadConsumerConfig`) and the plain-secret
@@ -20,10 +21,10 @@
  * plain text, is not packaged.
  */
 import { loadConsumerConfig } from '../../shared/consumer/config.ts';
-import { errorsAlarm, iteratorAgeAlarm, queueDepthAlarm } from './alarms.ts';
+import { dataDroppedAlarm, errorsAlarm, iteratorAgeAlarm, queueDepthAlarm } from './alarms.ts';
 import { checkColdStart, checkPlainSecrets, isConfigError, type DeployContext } from './coldStart.ts';
 import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement, secretRefs, secretStatements, type Statement } from './iam.ts';
-import type { Params } from './params.ts';
+import { ParamError, type Params } from './params.ts';
 import { CONSUMERS_DIR, oneLine, RegistrationError, type ConsumerSpec } from './registry.ts';
 
 /** Serverless Framework's logical-ID normalisation of a function key (`example-http` → `ExampleDashhttp`). */
@@ -53,10 +54,22 @@ export async function readEsmSettings(p: Params): Promise<EsmSettings> {
   };
 }
 
+/** The logical IDs of an enabled consumer's function and failure queue (for the dashboard and the operator policy). */
+export interface ConsumerIds {
+  functionKey: string;
+  fn: string;
+  queue: string;
+}
+
 export interface ConsumerOutput {
   functions: Record<string, Cfn>;
   resources: Record<string, Cfn>;
+  /** Absent when the consumer is not enabled in the stage. */
+  ids?: ConsumerIds;
 }
+
+/** The variable every function gets from the `pipelineMetrics` param. */
+const PIPELINE_METRICS = 'PIPELINE_METRICS';
 
 export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSettings, d: DeployContext): Promise<ConsumerOutput> {
   if (!(await p.bool(`${spec.key}Enabled`, false))) return { functions: {}, resources: {} };
@@ -64,14 +77,16 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
   const stage = await p.stage();
   const name = normalizedFunctionName(spec.functionKey);
   const envParam = `${spec.key}Environment`;
-  const environment = await p.stringMap(envParam);
-  checkPlainSecrets(envParam, environment, spec.secrets);
-  const refs = secretRefs(envParam, environment);
+  const own = await p.stringMap(envParam);
+  if (Object.hasOwn(own, PIPELINE_METRICS)) throw new ParamError(`${envParam}.${PIPELINE_METRICS}`, 'is set by the param "pipelineMetrics" for every function: remove it here');
+  checkPlainSecrets(envParam, own, spec.secrets);
+  const environment: Record<string, string> = { ...own, [PIPELINE_METRICS]: String(await p.bool('pipelineMetrics')) };
+  const refs = secretRefs(envParam, own);
   checkColdStart(
     {
       functionKey: spec.functionKey,
       environment,
-      paramOf: (v) => `${envParam}.${v}`,
+      paramOf: (v) => (v === PIPELINE_METRICS ? 'pipelineMetrics' : `${envParam}.${v}`),
       whenUnset: (v) => `set ${envParam}.${v}, or ${spec.key}Enabled: false`,
       validate: (env) => {
         try {
@@ -153,6 +168,7 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
     [`${name}IteratorAgeAlarm`]: iteratorAgeAlarm(label, ids.fn, await p.int('alarmIteratorAgeMs', 1_000, 604_800_000), topic),
     [`${name}ErrorsAlarm`]: errorsAlarm(label, ids.fn, await p.int('alarmErrorsThreshold', 1, 1_000_000), topic),
     [`${name}FailureQueueDepthAlarm`]: queueDepthAlarm(label, ids.queue, topic),
+    [`${name}DataDroppedAlarm`]: dataDroppedAlarm(label, ids.fn, await p.int('alarmDataDroppedThreshold', 1, 1_000_000_000), topic),
   };
   if (efo) {
     resources[ids.consumer] = {
@@ -160,5 +176,5 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
       Properties: { StreamARN: stream, ConsumerName: `${service}-${stage}-${spec.functionKey}` },
     };
   }
-  return { functions: { [spec.functionKey]: fn }, resources };
+  return { functions: { [spec.functionKey]: fn }, resources, ids: { functionKey: spec.functionKey, fn: ids.fn, queue: ids.queue } };
 }

@@ -5,6 +5,9 @@
  * environment references. Called by Serverless through generate.cjs
  * (`${file(./infra/serverless/generate.cjs):functions}` etc.).
  *
+ * Besides: the forwarder's on-failure configuration and alarms, the dashboard (dashboard.ts) and the
+ * replay operator's policy (operatorPolicy.ts), which name the enabled consumers.
+ *
  * The consumers are the registered ones (registry.ts: every functions/consumers/<name>/consumer.ts).
  * Before anything is generated, the params are checked: no unknown key (paramKeys.ts), and the
  * params only the static templates read have allowed values (templateParams.ts).
@@ -12,9 +15,11 @@
 import '../nodeVersion.ts'; // first: an unsupported Node.js stops here, with one line
 import { type DeployContext } from './coldStart.ts';
 import { generateConsumer, readEsmSettings } from './consumers.ts';
-import { generateForwarder } from './forwarder.ts';
+import { DASHBOARD_ID, dashboardResource } from './dashboard.ts';
+import { FORWARDER_IDS, generateForwarder } from './forwarder.ts';
 import { type Cfn } from './iam.ts';
 import { checkParamKeys, knownParamKeys } from './paramKeys.ts';
+import { OPERATOR_POLICY_ID, operatorPolicyResource } from './operatorPolicy.ts';
 import { Params, type ResolverContext } from './params.ts';
 import { discoverConsumers } from './registry.ts';
 import { checkTemplateParams } from './templateParams.ts';
@@ -47,16 +52,26 @@ async function generate(ctx: ResolverContext, root?: string): Promise<Generated>
   const d = await deployContext(ctx, p);
   const esm = await readEsmSettings(p);
   const logGroups = await readLogGroupSettings(p);
-  const parts = [
-    { functions: await generateForwarder(p, d, logGroups.exclude), resources: {} },
-    ...(await Promise.all(consumers.map((c) => generateConsumer(c, p, esm, d)))),
-    await generateNewLogGroup(p, logGroups, d),
-  ];
+  const consumerParts = await Promise.all(consumers.map((c) => generateConsumer(c, p, esm, d)));
+  const enabled = consumerParts.flatMap((c) => (c.ids ? [c.ids] : []));
+  const parts = [await generateForwarder(p, d, logGroups.exclude), ...consumerParts, await generateNewLogGroup(p, logGroups, d)];
   const out: Generated = { functions: {}, resources: subscriptionFilterResources(logGroups) };
   for (const part of parts) {
     Object.assign(out.functions, part.functions);
     Object.assign(out.resources, part.resources);
   }
+  out.resources[DASHBOARD_ID] = dashboardResource({
+    name: `${d.service}-${d.stage}`,
+    forwarder: { fn: FORWARDER_IDS.fn, bucket: FORWARDER_IDS.bucket },
+    stream: 'EmfStream',
+    consumers: enabled,
+  });
+  out.resources[OPERATOR_POLICY_ID] = operatorPolicyResource({
+    service: d.service,
+    stage: d.stage,
+    consumers: enabled,
+    streamKmsKeyArn: await p.string('streamKmsKeyArn', { allowEmpty: true }),
+  });
   return out;
 }
 

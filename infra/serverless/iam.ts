@@ -13,6 +13,7 @@ export interface Statement {
   Effect: 'Allow';
   Action: string | string[];
   Resource: Cfn;
+  Condition?: Record<string, unknown>;
 }
 
 export const ref = (id: string) => ({ Ref: id });

@@ -18,6 +18,7 @@ export const GLOBAL_PARAM_KEYS: readonly string[] = [
   'region',
   'logLevel',
   'logRetentionDays',
+  'pipelineMetrics',
   // Log groups
   'subscribeLogGroupNames',
   'subscribeLogGroupPrefixes',
@@ -40,6 +41,7 @@ export const GLOBAL_PARAM_KEYS: readonly string[] = [
   'forwarderAsyncRetries',
   'forwarderAsyncMaxEventAgeSeconds',
   'forwarderReservedConcurrency',
+  'forwarderParkedEventDays',
   'platformMetrics',
   'platformNamespace',
   'recordCompression',
@@ -58,6 +60,8 @@ export const GLOBAL_PARAM_KEYS: readonly string[] = [
   'alarmTopicArn',
   'alarmIteratorAgeMs',
   'alarmErrorsThreshold',
+  'alarmRejectedDocumentsThreshold',
+  'alarmDataDroppedThreshold',
 ];
 
 /** The global params, and `<consumer key><suffix>` for each registered consumer (`prometheusEnabled`, …; registry.ts). */

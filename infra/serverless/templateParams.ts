@@ -34,4 +34,6 @@ export async function checkTemplateParams(p: Params): Promise<void> {
   await p.string('logsPermissionLogGroupPattern');
   await p.string('alarmTopicArn', { allowEmpty: true });
   await p.int('alarmErrorsThreshold', 1, 1_000_000);
+  // The parking bucket's lifecycle rule (infra/resources/forwarder.yml): S3 takes a positive number of days.
+  await p.int('forwarderParkedEventDays', 1, 3_650);
 }

@@ -15,11 +15,13 @@
  * is read. Streaming providers read a chunk with `forEach` (see `MetricData`): nothing is allocated
  * per datum, one datum object is refilled from the group's parallel arrays. For any other provider
  * the handler makes the chunk an array of separate data with `toArray`, in the same single pass.
+ * With a `DocumentLedger`, documents already delivered take no place in the stream at all.
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { Tally } from '../tally.ts';
 import { decodeKinesisRecordGroups } from './decode.ts';
 import { expandGroup, type MetricGroup } from './emfToData.ts';
+import type { DocumentLedger } from './DocumentLedger.ts';
 import type { DecodeIssues } from './reasons.ts';
 import type { MetricData, MetricDatum } from './types.ts';
 
@@ -56,6 +58,8 @@ export class ChunkStream {
     private readonly maxBatch: number,
     private readonly issues: DecodeIssues,
     private readonly decodeOpts: { maxBytes?: number },
+    /** Passes over documents delivered before (de-duplication) and places the others in the stream. */
+    private readonly ledger?: DocumentLedger,
   ) {}
 
   /** Data decoded so far (all of them once `next` returned undefined or `drain` ran). */
@@ -128,7 +132,7 @@ export class ChunkStream {
       let base = r === 0 ? 0 : this.recordEnds[r - 1]!;
       if (base >= end) break;
       groups.length = 0;
-      decodeKinesisRecordGroups(this.records[r]!, scratch, this.decodeOpts, groups);
+      decodeKinesisRecordGroups(this.records[r]!, scratch, this.decodeOpts, groups, this.ledger?.replaying(r));
       for (const g of groups) {
         const size = g.defs.names.length;
         const from = Math.max(0, start - base);
@@ -161,7 +165,7 @@ export class ChunkStream {
         into.push(g);
       },
     };
-    const r = decodeKinesisRecordGroups(record, this.issues, this.decodeOpts, sink);
+    const r = decodeKinesisRecordGroups(record, this.issues, this.decodeOpts, sink, this.ledger?.reading(this.recordEnds.length));
     this.documents += r.documents;
     if (!r.decoded) this.recordsUndecodable++;
     this.decodedTotal += n;

@@ -14,7 +14,15 @@ export interface ConsumerConfig {
    */
   safetyMarginMs?: number;
   retry: RetryPolicy;
+  /**
+   * Documents the container remembers as delivered, to pass over when they arrive again
+   * (`CONSUMER_DEDUP_DOCUMENTS`; 0: de-duplication off). See docs/architecture.md#de-duplication.
+   */
+  dedupDocuments: number;
 }
+
+/** About 120 bytes each, so about 12 MB: see `DeliveredDocuments`. */
+const DEFAULT_DEDUP_DOCUMENTS = 100_000;
 
 /**
  * | Variable | Default | Meaning |
@@ -23,6 +31,7 @@ export interface ConsumerConfig {
  * | `CONSUMER_MAX_RETRIES` | 8 | retries per chunk after the first attempt (the deadline usually stops earlier) |
  * | `CONSUMER_RETRY_MIN_DELAY_MS` | 100 | first backoff delay (doubles, with jitter) |
  * | `CONSUMER_RETRY_MAX_DELAY_MS` | 5000 | largest backoff delay (a `Retry-After` hint may ask for more) |
+ * | `CONSUMER_DEDUP_DOCUMENTS` | 100000 | documents remembered as delivered, per container (0: no de-duplication) |
  *
  * @example
  * const config = loadConsumerConfig(process.env); // throws ConfigError naming e.g. CONSUMER_MAX_RETRIES
@@ -41,6 +50,7 @@ export function loadConsumerConfig(env: Env): ConsumerConfig {
       minTimeoutMs,
       maxTimeoutMs,
     }),
+    dedupDocuments: optionalInt(env, 'CONSUMER_DEDUP_DOCUMENTS', DEFAULT_DEDUP_DOCUMENTS, { min: 0, max: 10_000_000 }),
   });
 }
 

@@ -7,9 +7,12 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import type { Env } from '../config/env.ts';
 import { createLambdaLogger } from '../log/lambdaLogger.ts';
 import type { Logger } from '../log/logger.ts';
+import { createConsumerMetricsPublisher, stdoutSink, type MetricsSink } from '../pipeline/PipelineMetricsPublisher.ts';
 import { Tally } from '../tally.ts';
 import { defaultSafetyMarginMs, loadConsumerConfig } from './config.ts';
 import { ChunkStream, type Chunk } from './ChunkStream.ts';
+import { DeliveredDocuments } from './DeliveredDocuments.ts';
+import { DocumentLedger } from './DocumentLedger.ts';
 import { callWithRetry, type CallWindow, type RetryPolicy, type RetryOutcome } from './retry.ts';
 import { dataDroppedOf, type ConsumerSummary } from './summary.ts';
 import type { AnyProvider, MetricDatum, SendContext, SendResult } from './types.ts';
@@ -27,6 +30,12 @@ export interface ConsumerHandlerOptions {
   retry?: Partial<RetryPolicy>;
   /** Largest decompressed record accepted (bytes). @default 64 MiB */
   maxRecordBytes?: number;
+  /**
+   * Where the pipeline metrics document of each invocation is printed (`PIPELINE_METRICS`,
+   * docs/monitoring.md#what-is-published). @default standard output in Lambda (when `AWS_LAMBDA_FUNCTION_NAME`
+   * is set), nowhere elsewhere (tests, `npm start`, which collects them through `onSummary`)
+   */
+  metricsSink?: MetricsSink;
 }
 
 export type ConsumerHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
@@ -42,7 +51,10 @@ export type ConsumerHandler = (event: KinesisStreamEvent, context: Context) => P
  * result drops the chunk (counted under the provider's reason). A `retryable` result is retried
  * with backoff while the next attempt fits before the deadline; then the handler returns the
  * sequence number of the first record not fully delivered, and Lambda redelivers from there:
- * at-least-once, so data before the failure point inside that record are duplicated.
+ * at-least-once. Documents whose data were confirmed are remembered by the container (bounded by
+ * `CONSUMER_DEDUP_DOCUMENTS`), and when they arrive again (that redelivery, or the forwarder writing
+ * them again) they are passed over, or resumed after their confirmed data, before the provider sees
+ * them (docs/architecture.md#de-duplication).
  * The handler throws only on a programming error (Lambda then retries the whole batch).
  *
  * @example
@@ -57,6 +69,12 @@ export function createConsumerHandler(provider: AnyProvider, options: ConsumerHa
   if (!(maxBatch >= 1) || (Number.isFinite(maxBatch) && !Number.isInteger(maxBatch))) {
     throw new TypeError(`provider ${provider.name}: maxBatchSize must be a positive integer, got ${provider.maxBatchSize}`);
   }
+  // The container's memory: one handler per container, so it outlives the invocation.
+  const memory = new DeliveredDocuments(config.dedupDocuments);
+  const env = options.env ?? process.env;
+  const sink = options.metricsSink ?? (env.AWS_LAMBDA_FUNCTION_NAME ? stdoutSink : undefined);
+  // Read at creation, so a bad PIPELINE_METRICS fails the cold start, naming it.
+  const publishMetrics = createConsumerMetricsPublisher(env, { fallbackName: provider.name, ...(sink && { sink }) });
 
   return async (event, context) => {
     logger.setContext?.(context);
@@ -67,7 +85,9 @@ export function createConsumerHandler(provider: AnyProvider, options: ConsumerHa
     const invocation = {};
 
     // 1. Records are decoded as providers read the chunks (so the batch holds about one record of decoded data).
-    const stream = new ChunkStream(event.Records, maxBatch, issues, options.maxRecordBytes === undefined ? {} : { maxBytes: options.maxRecordBytes });
+    //    Documents this container delivered before are passed over as they are decoded.
+    const ledger = new DocumentLedger(memory);
+    const stream = new ChunkStream(event.Records, maxBatch, issues, options.maxRecordBytes === undefined ? {} : { maxBytes: options.maxRecordBytes }, ledger);
 
     // 2. Deliver in order. `confirmed`: data before it are delivered or dropped for good.
     //    Providers with `flush` only confirm at flush; `sent` is how far `send` got.
@@ -92,9 +112,12 @@ export function createConsumerHandler(provider: AnyProvider, options: ConsumerHa
         }
         if (r.status === 'success') stats.unconfirmedDelivered += chunk.length;
         else stats.unconfirmedDelivered += chunk.length - countDropped(issues.dropped, r, chunk.length, `${provider.name} rejected`);
+        // A provider with `flush` confirms nothing before it: what a `failure` dropped is settled now all the same.
+        if (r.status === 'failure' && provider.flush) ledger.dropped(sent, sent + chunk.length);
         sent += chunk.length;
         if (!provider.flush) {
           confirmed = sent;
+          ledger.settle(confirmed, r.status === 'failure');
           stats.delivered += stats.unconfirmedDelivered;
           stats.unconfirmedDelivered = 0;
         }
@@ -121,6 +144,7 @@ export function createConsumerHandler(provider: AnyProvider, options: ConsumerHa
           else stats.delivered += stats.unconfirmedDelivered - countDropped(issues.dropped, r, stats.unconfirmedDelivered, `${provider.name} flush failed for`);
           stats.unconfirmedDelivered = 0;
           confirmed = sent;
+          ledger.settle(confirmed, r.status === 'failure');
         }
       } finally {
         flushWindow.dispose();
@@ -134,6 +158,8 @@ export function createConsumerHandler(provider: AnyProvider, options: ConsumerHa
       recordsUndecodable: stream.recordsUndecodable,
       documents: stream.documents,
       data: stream.decoded,
+      duplicates: ledger.duplicates,
+      lag: ledger.lag(),
       delivered: stats.delivered,
       dropped: issues.dropped.counts,
       dataDropped: dataDroppedOf(issues.dropped.counts),
@@ -156,8 +182,11 @@ export function createConsumerHandler(provider: AnyProvider, options: ConsumerHa
       };
     }
     const level = summary.redelivery || Object.keys(summary.dropped).length > 0 ? 'warn' : 'info';
-    logger[level]('consumer batch', { ...summary });
+    // The lag distribution is for metrics (`onSummary`); the line keeps its range, not 100 numbers.
+    const { lag: _distribution, ...line } = summary;
+    logger[level]('consumer batch', { ...line, lag: ledger.lagRange() });
     options.onSummary?.(summary);
+    if (sink) publishMetrics(summary);
     return { batchItemFailures };
   };
 }

@@ -7,7 +7,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { describeError } from '../describe.ts';
 import { DecodeError } from '../errors.ts';
 import { decodeBase64Strict } from '../encoding/base64.ts';
-import { decodeRecord } from '../record/format.ts';
+import { decodeRecord, type RecordContext, type RecordV1 } from '../record/format.ts';
 import { emfToGroups, expandGroup, type MetricGroup } from './emfToData.ts';
 import type { DecodeIssues, DropReason } from './reasons.ts';
 import type { DatumSource, MetricDatum } from './types.ts';
@@ -38,11 +38,22 @@ export function decodeKinesisRecord(record: KinesisStreamRecord, issues: DecodeI
 }
 
 /**
+ * Decides, document by document, what of a record is delivered (de-duplication, see `DocumentLedger`).
+ * `skipOf` runs before the document is expanded, `admitted` after (not for a document passed over whole).
+ */
+export interface DocumentGate {
+  /** How many of the document's first data to pass over: 0 for none, `Infinity` for the whole document (then it is not even read). */
+  skipOf(record: RecordContext, doc: RecordV1['documents'][number], index: number): number;
+  /** The data the document expanded to, and how many of the first of them were passed over. */
+  admitted(total: number, skipped: number): void;
+}
+
+/**
  * The handler's form of `decodeKinesisRecord`: appends the record's groups (see `emfToGroups`)
- * to `out` instead of one object per datum.
+ * to `out` instead of one object per datum; `gate` passes over documents, or their first data, already delivered.
  */
 export function decodeKinesisRecordGroups(
-  record: KinesisStreamRecord, issues: DecodeIssues, opts: { maxBytes?: number }, out: { push(g: MetricGroup): unknown },
+  record: KinesisStreamRecord, issues: DecodeIssues, opts: { maxBytes?: number }, out: { push(g: MetricGroup): unknown }, gate?: DocumentGate,
 ): { documents: number; decoded: boolean } {
   let decoded;
   try {
@@ -56,7 +67,11 @@ export function decodeKinesisRecordGroups(
   // A document's groups wait here until the whole document is read: one that throws is counted and
   // leaves nothing behind, and its neighbours are delivered.
   const docGroups: MetricGroup[] = [];
-  for (const doc of decoded.documents) {
+  const docs = decoded.documents;
+  for (let index = 0; index < docs.length; index++) {
+    const doc = docs[index]!;
+    const skip = gate === undefined ? 0 : gate.skipOf(decoded, doc, index);
+    if (skip === Number.POSITIVE_INFINITY) continue;
     const source: DatumSource = {
       account: decoded.owner,
       region: decoded.region,
@@ -66,13 +81,34 @@ export function decodeKinesisRecordGroups(
       origin: doc.origin,
     };
     docGroups.length = 0;
+    let total;
     try {
-      emfToGroups(doc.emf, source, doc.timestamp, issues, docGroups);
+      total = emfToGroups(doc.emf, source, doc.timestamp, issues, docGroups);
     } catch (err) {
       issues.dropped.add('document_unreadable', `${describeError(err)} (event ${doc.id}, sequenceNumber=${record.kinesis.sequenceNumber})`);
       continue;
     }
-    for (const g of docGroups) out.push(g);
+    if (skip === 0) for (const g of docGroups) out.push(g);
+    else pushAfter(docGroups, skip, out);
+    gate?.admitted(total, Math.min(skip, total));
   }
   return { documents: decoded.documents.length, decoded: true };
+}
+
+/** Pushes the data of `groups` after the first `skip` (a document delivered in part before: rare, so the cut group is a copy). */
+function pushAfter(groups: readonly MetricGroup[], skip: number, out: { push(g: MetricGroup): unknown }): void {
+  let left = skip;
+  for (const g of groups) {
+    const { names, units, resolutions, values } = g.defs;
+    if (left >= names.length) {
+      left -= names.length;
+      continue;
+    }
+    if (left === 0) {
+      out.push(g);
+      continue;
+    }
+    out.push({ ...g, defs: { names: names.slice(left), units: units.slice(left), resolutions: resolutions.slice(left), values: values.slice(left) } });
+    left = 0;
+  }
 }

@@ -2,6 +2,7 @@
  * The per-invocation summary of a consumer: logged as one `consumer batch` line and handed to
  * `onSummary` (for `npm start`, tests and custom metrics).
  */
+import type { LagDistribution } from './DocumentLedger.ts';
 import { DROP_REASONS } from './reasons.ts';
 
 /** Where Lambda will resume: the first record not fully delivered, and what it will redeliver. */
@@ -24,10 +25,21 @@ export interface ConsumerSummary {
   records: number;
   /** Records that could not be decoded (each also counted under a `record_*` reason in `dropped`). */
   recordsUndecodable: number;
-  /** EMF documents in the decodable records. */
+  /** EMF documents in the decodable records (those passed over as `duplicates` included). */
   documents: number;
-  /** Data built from the documents. */
+  /** Data built from the documents for delivery (the data of `duplicates` not included). */
   data: number;
+  /**
+   * What this container had delivered before (or found twice in this batch) and did not deliver again
+   * (docs/architecture.md#de-duplication): documents passed over whole, and all data passed over (theirs,
+   * and the first data of documents delivered in part before). Neither delivered nor dropped.
+   */
+  duplicates: { documents: number; data: number };
+  /**
+   * Delivery time minus log event time of each document delivered in full in this invocation. Handed to
+   * `onSummary` whole; the logged line has only `{documents, minMs, maxMs}`.
+   */
+  lag: LagDistribution;
   /** Data the provider confirmed in this invocation (after `flush`, for providers that have one). */
   delivered: number;
   /**

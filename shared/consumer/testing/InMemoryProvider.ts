@@ -46,7 +46,8 @@ export class InMemoryProvider implements Provider {
   private readonly sendQueue: ScriptedAnswer[] = [];
   private readonly flushQueue: ScriptedAnswer[] = [];
   private sendFallback: ScriptedAnswer = { status: 'success' };
-  private buffered: MetricDatum[] = [];
+  /** What `send` buffered until `flush`, per invocation (`ctx.invocation`), as the contract asks: an invocation that gave up leaves nothing behind. */
+  private readonly buffered = new WeakMap<object, MetricDatum[]>();
 
   constructor(opts: InMemoryProviderOptions = {}) {
     this.name = opts.name ?? 'in-memory';
@@ -86,13 +87,19 @@ export class InMemoryProvider implements Provider {
     const answer = (kind === 'send' ? this.sendQueue.shift() ?? this.sendFallback : this.flushQueue.shift()) ?? { status: 'success' };
     const result = typeof answer === 'function' ? await answer(data, ctx) : answer;
     if (kind === 'send' && result.status === 'success') {
-      for (const d of data) (this.flush ? this.buffered : this.delivered).push(d);
+      for (const d of data) (this.flush ? this.bufferOf(ctx.invocation) : this.delivered).push(d);
     }
     if (kind === 'flush') {
-      if (result.status === 'success') for (const d of this.buffered) this.delivered.push(d);
-      if (result.status !== 'retryable') this.buffered = [];
+      if (result.status === 'success') for (const d of this.bufferOf(ctx.invocation)) this.delivered.push(d);
+      if (result.status !== 'retryable') this.buffered.delete(ctx.invocation);
     }
     this.calls.push({ kind, data: [...data], startedAt, endedAt: performance.now(), deadline: ctx.deadline, wallClock, result });
     return result;
+  }
+
+  private bufferOf(invocation: object): MetricDatum[] {
+    let b = this.buffered.get(invocation);
+    if (b === undefined) this.buffered.set(invocation, (b = []));
+    return b;
   }
 }

@@ -41,6 +41,7 @@ export const packageFull = (): Promise<Packaged> =>
       streamKmsKeyArn: STREAM_KEY,
       forwarderAsyncRetries: 1,
       forwarderAsyncMaxEventAgeSeconds: 3600,
+      forwarderParkedEventDays: 3,
       forwarderReservedConcurrency: 20,
       prometheusReservedConcurrency: 5,
       batchSize: 250,
@@ -65,5 +66,7 @@ export const packageFull = (): Promise<Packaged> =>
       alarmTopicArn: TOPIC,
       alarmIteratorAgeMs: 60000,
       alarmErrorsThreshold: 3,
+      alarmRejectedDocumentsThreshold: 250,
+      alarmDataDroppedThreshold: 2,
     }),
   );

@@ -1,10 +1,13 @@
 /**
  * The packaged template's resources (deployments.ts: the defaults and everything enabled): the
- * forwarder's subscription side, the stream and the consumers' event source mappings, alarms,
- * reserved concurrency and log retention.
+ * forwarder's subscription side and parking bucket, the stream and the consumers' event source
+ * mappings, alarms, the dashboard, reserved concurrency and log retention.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS, packageDefaults, packageFull, STREAM_KEY, TOPIC } from './deployments.ts';
+import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_NAMESPACE } from '../../../shared/pipeline/names.ts';
+import { DASHBOARD_BODY_MAX_BYTES } from '../../../infra/serverless/dashboard.ts';
+import { bodyText, metricsOf, widgetsOf } from '../../unit/infra/dashboardBody.ts';
 import { getAtt, ofType, resolve, type Packaged } from './template.ts';
 
 let defaults: Packaged;
@@ -39,16 +42,57 @@ describe('CloudWatch Logs → forwarder', () => {
     }
   });
 
-  it("sets the forwarder's exclusions to the pipeline's log groups, and its failed events to an SQS queue", () => {
+  it("sets the forwarder's exclusions to the pipeline's log groups, and PIPELINE_METRICS on every pipeline function", () => {
     const env = defaults.template.Resources.ForwarderLambdaFunction!.Properties.Environment.Variables;
-    expect(env).toMatchObject({ EXCLUDE_LOG_GROUPS: '/aws/lambda/emf-fanout-*', KINESIS_STREAM_NAME: { Ref: 'EmfStream' } });
-    const conf = ofType(full.template, 'AWS::Lambda::EventInvokeConfig').find(([, r]) => JSON.stringify(r.Properties.FunctionName).includes('ForwarderLambdaFunction'))!;
-    expect(conf[1].Properties).toMatchObject({
-      MaximumRetryAttempts: 1,
-      MaximumEventAgeInSeconds: 3600,
-      DestinationConfig: { OnFailure: { Destination: getAtt('ForwarderFailureQueue', 'Arn') } },
+    expect(env).toMatchObject({ EXCLUDE_LOG_GROUPS: '/aws/lambda/emf-fanout-*', KINESIS_STREAM_NAME: { Ref: 'EmfStream' }, PIPELINE_METRICS: 'true' });
+    for (const id of ['Forwarder', ...CONSUMERS.map((c) => c.id)]) {
+      expect(full.template.Resources[`${id}LambdaFunction`]!.Properties.Environment.Variables.PIPELINE_METRICS, id).toBe('true');
+    }
+  });
+
+  it("parks the forwarder's failed events in the stack's bucket, with the retries and event age written out", () => {
+    for (const [p, retries, age] of [
+      [defaults, 2, 21600],
+      [full, 1, 3600],
+    ] as const) {
+      const confs = ofType(p.template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: 'ForwarderLambdaFunction' }));
+      // One, under the ID the SQS destination's had: an update replaces the destination in place.
+      expect(confs.map(([id]) => id)).toEqual(['ForwarderLambdaEvConf']);
+      expect(confs[0]![1].Properties).toEqual({
+        FunctionName: { Ref: 'ForwarderLambdaFunction' },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: retries,
+        MaximumEventAgeInSeconds: age,
+        DestinationConfig: { OnFailure: { Destination: getAtt('ForwarderParkingBucket', 'Arn') } },
+      });
+      expect(p.template.Resources.ForwarderFailureQueue).toBeUndefined();
+    }
+  });
+
+  it('keeps the parking bucket private: encrypted, no public access, TLS only, parked events expiring after forwarderParkedEventDays', () => {
+    const bucket = full.template.Resources.ForwarderParkingBucket!;
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    // Named by CloudFormation (bucket names are global), and unversioned: an expired record is gone.
+    expect(bucket.Properties.BucketName).toBeUndefined();
+    expect(bucket.Properties.VersioningConfiguration).toBeUndefined();
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 3 }] },
     });
-    expect(full.template.Resources.ForwarderFailureQueue!.Type).toBe('AWS::SQS::Queue');
+    expect(defaults.template.Resources.ForwarderParkingBucket!.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(14);
+    const [, policy] = ofType(full.template, 'AWS::S3::BucketPolicy').find(([, r]) => JSON.stringify(r.Properties.Bucket) === JSON.stringify({ Ref: 'ForwarderParkingBucket' }))!;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'DenyWithoutTls',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [getAtt('ForwarderParkingBucket', 'Arn'), { 'Fn::Join': ['', [getAtt('ForwarderParkingBucket', 'Arn'), '/*']] }],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
+    expect(full.template.Outputs?.ForwarderParkingBucketName).toMatchObject({ Value: { Ref: 'ForwarderParkingBucket' } });
   });
 
   it('triggers the new-log-group function on CloudTrail CreateLogGroup, only when enabled', () => {
@@ -103,7 +147,7 @@ describe('Kinesis stream and event source mappings', () => {
 });
 
 describe('operations', () => {
-  it('alarms on iterator age, errors and failure-queue depth, notifying the topic', () => {
+  it('alarms on iterator age, errors, failure-queue depth, dropped data, rejected documents, and parked or lost events, notifying the topic', () => {
     const alarms = ofType(full.template, 'AWS::CloudWatch::Alarm').map(([id, a]) => [id, resolve(full.template, a.Properties) as Record<string, any>] as const);
     const find = (metric: string, dim: unknown) => alarms.find(([, a]) => a.MetricName === metric && JSON.stringify(a.Dimensions[0].Value) === JSON.stringify(dim));
     for (const { id } of CONSUMERS) {
@@ -111,11 +155,51 @@ describe('operations', () => {
       expect(find('Errors', { Ref: `${id}LambdaFunction` })?.[1]).toMatchObject({ Statistic: 'Sum', Threshold: 3 });
       expect(find('ApproximateNumberOfMessagesVisible', getAtt(`${id}FailureQueue`, 'QueueName'))?.[1]).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 1 });
     }
+    for (const { id } of CONSUMERS) {
+      expect(find(CONSUMER_METRICS.dataDropped, { Ref: `${id}LambdaFunction` })?.[1]).toMatchObject({ Namespace: PIPELINE_NAMESPACE, Statistic: 'Sum', Threshold: 2 });
+    }
     expect(find('Errors', { Ref: 'ForwarderLambdaFunction' })).toBeDefined();
-    expect(find('ApproximateNumberOfMessagesVisible', getAtt('ForwarderFailureQueue', 'QueueName'))).toBeDefined();
-    for (const [, a] of alarms) expect(a.AlarmActions).toEqual([TOPIC]);
+    expect(find(FORWARDER_METRICS.documentsRejected, { Ref: 'ForwarderLambdaFunction' })?.[1]).toMatchObject({ Namespace: PIPELINE_NAMESPACE, Statistic: 'Sum', Threshold: 250 });
+    expect(find('AsyncEventsDropped', { Ref: 'ForwarderLambdaFunction' })?.[1]).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
+    expect(find('DestinationDeliveryFailures', { Ref: 'ForwarderLambdaFunction' })?.[1]).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
+    // The defaults: the thresholds of config/params.yml's alarm section.
+    const rejected = ofType(defaults.template, 'AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.MetricName === FORWARDER_METRICS.documentsRejected)!;
+    expect(rejected[1].Properties.Threshold).toBe(100);
+    for (const [, a] of alarms) expect([a.AlarmActions, a.OKActions, a.TreatMissingData]).toEqual([[TOPIC], [TOPIC], 'notBreaching']);
     // Without a topic the alarms exist, with no actions.
     for (const [, a] of ofType(defaults.template, 'AWS::CloudWatch::Alarm')) expect((resolve(defaults.template, a.Properties) as Record<string, unknown>).AlarmActions).toBeUndefined();
+  });
+
+  it('has a dashboard of the pipeline metrics by their published names, for the functions, queues, stream and bucket of the template, and only the enabled consumers', () => {
+    const PIPELINE_NAMES = new Set<string>([...Object.values(FORWARDER_METRICS), ...Object.values(CONSUMER_METRICS)]);
+    for (const [p, consumers] of [
+      [defaults, []],
+      [full, CONSUMERS],
+    ] as const) {
+      const t = p.template;
+      const dashboards = ofType(t, 'AWS::CloudWatch::Dashboard');
+      expect(dashboards).toHaveLength(1);
+      // References become `<type>:<logical ID>`, after checking that the resource exists.
+      const value = (x: { Ref: string } | { 'Fn::GetAtt': [string, string] }) => {
+        if ('Ref' in x && x.Ref === 'AWS::Region') return 'eu-west-1';
+        const id = 'Ref' in x ? x.Ref : x['Fn::GetAtt'][0];
+        const r = t.Resources[id];
+        if (!r) throw new Error(`the dashboard names ${id}, which the template does not have`);
+        return `${r.Type}:${id}`;
+      };
+      const text = bodyText(dashboards[0]![1].Properties.DashboardBody, value);
+      expect(Buffer.byteLength(text)).toBeLessThan(DASHBOARD_BODY_MAX_BYTES);
+      const metrics = widgetsOf(text).flatMap(metricsOf);
+      const pipeline = metrics.filter((m) => m.namespace === PIPELINE_NAMESPACE);
+      expect(pipeline.length).toBeGreaterThan(0);
+      for (const m of pipeline) expect(PIPELINE_NAMES.has(m.name), m.name).toBe(true);
+      const functions = new Set(metrics.flatMap((m) => (m.dimensions.FunctionName ? [m.dimensions.FunctionName] : [])));
+      expect(functions).toEqual(new Set(['Forwarder', ...consumers.map((c) => c.id)].map((id) => `AWS::Lambda::Function:${id}LambdaFunction`)));
+      const queues = new Set(metrics.flatMap((m) => (m.dimensions.QueueName ? [m.dimensions.QueueName] : [])));
+      expect(queues).toEqual(new Set(consumers.map((c) => `AWS::SQS::Queue:${c.id}FailureQueue`)));
+      expect(new Set(metrics.flatMap((m) => (m.dimensions.StreamName ? [m.dimensions.StreamName] : [])))).toEqual(new Set(['AWS::Kinesis::Stream:EmfStream']));
+      expect(new Set(metrics.flatMap((m) => (m.dimensions.BucketName ? [m.dimensions.BucketName] : [])))).toEqual(new Set(['AWS::S3::Bucket:ForwarderParkingBucket']));
+    }
   });
 
   it('reserves concurrency for the functions that have a reservedConcurrency param, and only for them', () => {

@@ -34,6 +34,7 @@ describe('npm run package refuses settings that would fail every invocation', ()
       'param "prometheusEnvironment.PROM_RW_DIMENSION_MODE" would make function "prometheus" fail at every cold start: Environment variable PROM_RW_DIMENSION_MODE must be one of per-set, union, got "perset"',
     ],
     ['streamMode: ONDEMAND', { streamMode: 'ONDEMAND' }, 'param "streamMode" must be one of ON_DEMAND, PROVISIONED, got "ONDEMAND"'],
+    ['pipelineMetrics: yes', { pipelineMetrics: 'yes' }, 'param "pipelineMetrics" must be true or false, got "yes"'],
     ['a misspelled key', { recordCompresion: 'gzip' }, 'unknown param "recordCompresion" in section "default:" (did you mean "recordCompression"?)'],
     [
       'a consumer that is not registered',

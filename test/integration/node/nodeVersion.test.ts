@@ -43,6 +43,7 @@ describe('an unsupported Node.js', () => {
   it.each([
     ['npm start', 'local/main.ts'],
     ['npm run subscribe', 'infra/subscribe/cli.ts'],
+    ['npm run replay', 'infra/replay/cli.ts'],
     ['npm run package', 'infra/serverless/generate.ts'],
     ['npm run new-provider', 'infra/new-provider/cli.ts'],
     ['npm run bench', 'test/bench/run.ts'],

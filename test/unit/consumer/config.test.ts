@@ -5,16 +5,18 @@ import { ConfigError } from '../../../shared/errors.ts';
 
 describe('loadConsumerConfig', () => {
   it('has defaults and no fixed margin when nothing is set', () => {
-    expect(loadConsumerConfig({})).toEqual({ retry: { retries: 8, minTimeoutMs: 100, maxTimeoutMs: 5_000, factor: 2, randomize: true } });
+    expect(loadConsumerConfig({})).toEqual({ retry: { retries: 8, minTimeoutMs: 100, maxTimeoutMs: 5_000, factor: 2, randomize: true }, dedupDocuments: 100_000 });
   });
   it('reads every CONSUMER_* variable', () => {
-    const c = loadConsumerConfig({ CONSUMER_SAFETY_MARGIN_MS: '750', CONSUMER_MAX_RETRIES: '3', CONSUMER_RETRY_MIN_DELAY_MS: '20', CONSUMER_RETRY_MAX_DELAY_MS: '400' });
-    expect(c).toEqual({ safetyMarginMs: 750, retry: { retries: 3, minTimeoutMs: 20, maxTimeoutMs: 400, factor: 2, randomize: true } });
+    const c = loadConsumerConfig({ CONSUMER_SAFETY_MARGIN_MS: '750', CONSUMER_MAX_RETRIES: '3', CONSUMER_RETRY_MIN_DELAY_MS: '20', CONSUMER_RETRY_MAX_DELAY_MS: '400', CONSUMER_DEDUP_DOCUMENTS: '0' });
+    expect(c).toEqual({ safetyMarginMs: 750, retry: { retries: 3, minTimeoutMs: 20, maxTimeoutMs: 400, factor: 2, randomize: true }, dedupDocuments: 0 });
   });
   it.each([
     ['CONSUMER_SAFETY_MARGIN_MS', '-5'],
     ['CONSUMER_MAX_RETRIES', 'many'],
     ['CONSUMER_RETRY_MIN_DELAY_MS', '1.5'],
+    ['CONSUMER_DEDUP_DOCUMENTS', '-1'],
+    ['CONSUMER_DEDUP_DOCUMENTS', '10000001'],
   ])('throws a ConfigError naming %s for %j', (variable, value) => {
     expect(() => loadConsumerConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConsumerConfig({ [variable]: value })).toThrow(variable);

@@ -20,6 +20,7 @@ describe('loadForwarderConfig', () => {
       streamName: 'emf', region: 'eu-west-1', platformMetrics: true, platformNamespace: 'EmfFanout/Lambda', compression: 'brotli',
       recordTargetBytes: 1_048_576, maxRecordBytes: 1_048_576, maxDecompressedBytes: 33_554_432,
       excludeLogGroups: ['/aws/lambda/emf-fanout-prod-forwarder'], deadlineMarginMs: 3_000, retryAttempts: 8,
+      pipelineMetrics: true, functionName: 'forwarder',
     });
   });
 
@@ -36,6 +37,7 @@ describe('loadForwarderConfig', () => {
     expect(errorOf({ KINESIS_STREAM_NAME: 's' }).variable).toBe('AWS_REGION');
     expect(errorOf({ ...base, RECORD_COMPRESSION: 'zip' }).message).toBe('Environment variable RECORD_COMPRESSION must be one of brotli, gzip, none, got "zip"');
     expect(errorOf({ ...base, PLATFORM_METRICS: 'maybe' }).variable).toBe('PLATFORM_METRICS');
+    expect(errorOf({ ...base, PIPELINE_METRICS: 'maybe' }).message).toBe('Environment variable PIPELINE_METRICS must be true or false, got "maybe"');
     expect(errorOf({ ...base, RECORD_TARGET_BYTES: '12kb' }).variable).toBe('RECORD_TARGET_BYTES');
     expect(errorOf({ ...base, MAX_DECOMPRESSED_BYTES: '10' }).message).toContain('must be >= 65536');
     expect(errorOf({ ...base, RECORD_COMPRESSION: 'none', RECORD_TARGET_BYTES: '1048576' }).variable).toBe('RECORD_TARGET_BYTES');

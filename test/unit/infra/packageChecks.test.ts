@@ -99,6 +99,30 @@ describe('settings that would fail every cold start fail the packaging, naming t
     for (const l of LOG_LEVELS) expect(parseLogLevel(l)).toBe(l);
     expect(await failure({ logRetentionDays: 13 })).toMatch(/^param "logRetentionDays" must be one of 1, 3, 5, 7, 14, 30, .*3653, got 13/);
   });
+
+  it('pipelineMetrics, the parked events\' lifetime and the new alarm thresholds, on one line each', async () => {
+    const oneLine = (m: string) => expect(m).not.toContain('\n');
+    for (const [params, message] of [
+      [{ pipelineMetrics: 'yes' }, 'param "pipelineMetrics" must be true or false, got "yes" (config/params.yml, or the file named by EMF_FANOUT_PARAMS)'],
+      [{ pipelineMetrics: null }, 'param "pipelineMetrics" is not set (config/params.yml, or the file named by EMF_FANOUT_PARAMS)'],
+      [{ forwarderParkedEventDays: 0 }, 'param "forwarderParkedEventDays" must be an integer from 1 to 3650, got 0 (config/params.yml, or the file named by EMF_FANOUT_PARAMS)'],
+      [{ alarmRejectedDocumentsThreshold: 'many' }, 'param "alarmRejectedDocumentsThreshold" must be an integer from 1 to 1000000000, got "many" (config/params.yml, or the file named by EMF_FANOUT_PARAMS)'],
+    ] as const) {
+      const m = await failure(params);
+      expect(m).toBe(message);
+      oneLine(m);
+    }
+    // Read only with a consumer enabled, like the consumer's other alarms.
+    expect(await failure({ ...prometheus({}), alarmDataDroppedThreshold: 0 })).toMatch(/^param "alarmDataDroppedThreshold" must be an integer from 1 to 1000000000, got 0/);
+  });
+
+  it('PIPELINE_METRICS in a consumer\'s environment: it comes from pipelineMetrics, for every function alike', async () => {
+    expect(await failure(prometheus({ PIPELINE_METRICS: 'false' }))).toBe(
+      'param "prometheusEnvironment.PIPELINE_METRICS" is set by the param "pipelineMetrics" for every function: remove it here (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    const fns = (await generateFunctions(ctx({ ...fixture(), ...prometheus({}), pipelineMetrics: false }))) as Record<string, Fn>;
+    expect([fns.forwarder!.environment.PIPELINE_METRICS, fns.prometheus!.environment.PIPELINE_METRICS]).toEqual(['false', 'false']);
+  });
 });
 
 describe('unknown params are named, with the closest known one', () => {
@@ -221,11 +245,9 @@ describe('valid settings still package', () => {
       role: 'ForwarderRole',
       memorySize: 512,
       timeout: 60,
-      maximumRetryAttempts: 2,
-      maximumEventAge: 21600,
-      destinations: { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['ForwarderFailureQueue', 'Arn'] } } },
       environment: {
         KINESIS_STREAM_NAME: { Ref: 'EmfStream' },
+        PIPELINE_METRICS: 'true',
         PLATFORM_METRICS: 'true',
         PLATFORM_NAMESPACE: 'EmfFanout/Lambda',
         RECORD_COMPRESSION: 'gzip',
@@ -234,7 +256,7 @@ describe('valid settings still package', () => {
         EXCLUDE_LOG_GROUPS: '/aws/lambda/emf-fanout-*',
       },
     });
-    expect(fns['example-http']!.environment).toEqual(everything.exampleHttpEnvironment);
+    expect(fns['example-http']!.environment).toEqual({ ...everything.exampleHttpEnvironment, PIPELINE_METRICS: 'true' });
     expect(Object.values(fns).map((f) => f.reservedConcurrency)).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(Object.keys((await generateResources(ctx(everything))).Resources)).toContain('PrometheusRole');
   });

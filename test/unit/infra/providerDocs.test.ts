@@ -53,7 +53,11 @@ describe('the provider guide', () => {
       const params = parse(b.text) as Record<string, unknown>;
       expect(Object.keys(params).filter((k) => !known.includes(k)), `${b.file}:${b.line}`).toEqual([]);
       const fns = (await generateFunctions(ctx({ ...fixture(), ...params }), root)) as Record<string, { environment: Record<string, string>; reservedConcurrency?: number }>;
-      expect(fns[GUIDE_NAME]?.environment, `${b.file}:${b.line}`).toEqual(Object.fromEntries(Object.entries(params.acmeMetricsEnvironment as object).map(([k, v]) => [k, String(v)])));
+      // The guide's environment, plus PIPELINE_METRICS, which the pipelineMetrics param sets on every function.
+      expect(fns[GUIDE_NAME]?.environment, `${b.file}:${b.line}`).toEqual({
+        ...Object.fromEntries(Object.entries(params.acmeMetricsEnvironment as object).map(([k, v]) => [k, String(v)])),
+        PIPELINE_METRICS: 'true',
+      });
     }
   });
 

@@ -77,7 +77,7 @@ describe('a consumer registered by its consumer.ts alone', () => {
     expect([fn.handler, fn.description, fn.environment, fn.reservedConcurrency]).toEqual([
       'functions/consumers/acme-metrics/handler.handler',
       'emf-fanout consumer: acme-metrics',
-      { ACME_URL: 'https://acme.example.com' },
+      { ACME_URL: 'https://acme.example.com', PIPELINE_METRICS: 'true' },
       undefined,
     ]);
     // No enhanced fan-out: the mapping reads the stream itself.
@@ -85,6 +85,7 @@ describe('a consumer registered by its consumer.ts alone', () => {
     expect(fn.events[0]!.stream.consumer).toBeUndefined();
     const r = (await generateResources(ctx(enabled), root)).Resources as Record<string, { Type: string }>;
     expect(Object.keys(r).filter((id) => id.startsWith('AcmeDashmetrics')).sort()).toEqual([
+      'AcmeDashmetricsDataDroppedAlarm',
       'AcmeDashmetricsErrorsAlarm',
       'AcmeDashmetricsFailureQueue',
       'AcmeDashmetricsFailureQueueDepthAlarm',
