@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../shared/errors.ts';
+import { STAGE_OPTIONS } from '../subscribe/args.ts';
 
 export { UsageError };
 
@@ -77,10 +78,7 @@ export function parseReplayArgs(argv: readonly string[], now: number = Date.now(
       strict: true,
       allowPositionals: false,
       options: {
-        stage: { type: 'string' },
-        service: { type: 'string' },
-        region: { type: 'string' },
-        params: { type: 'string' },
+        ...STAGE_OPTIONS,
         apply: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         'drop-expired': { type: 'boolean' },

@@ -68,6 +68,14 @@ function positiveInt(flag: string, v: string | undefined): number | undefined {
   return Number(v);
 }
 
+/** The options that pick a deployment, shared by `npm run subscribe` and `npm run replay`. */
+export const STAGE_OPTIONS = {
+  stage: { type: 'string' },
+  service: { type: 'string' },
+  region: { type: 'string' },
+  params: { type: 'string' },
+} as const;
+
 export function parseCliArgs(argv: readonly string[]): CliArgs {
   let values: ReturnType<typeof parse>['values'];
   const parse = (a: string[]) =>
@@ -76,10 +84,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       strict: true,
       allowPositionals: false,
       options: {
-        stage: { type: 'string' },
-        service: { type: 'string' },
-        region: { type: 'string' },
-        params: { type: 'string' },
+        ...STAGE_OPTIONS,
         name: { type: 'string', multiple: true },
         prefix: { type: 'string', multiple: true },
         pattern: { type: 'string', multiple: true },
