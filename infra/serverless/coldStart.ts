@@ -35,6 +35,8 @@ export interface DeployContext {
   providerEnvironment: Record<string, unknown>;
   /** Modules left out of every bundle (serverless-esbuild's `exclude`, infra/esbuild.yml). */
   bundleExcludes: readonly string[];
+  /** The Lambda layer version ARNs of the function being checked (`<key>Layers` for a consumer; [] for the others). */
+  layers: readonly string[];
 }
 
 /**
@@ -68,6 +70,11 @@ export interface SecretSettings {
   urlCredentials: Readonly<Record<string, string>>;
   /** How the provider sends an Authorization header (the pointer for a plain `Authorization` header). */
   authorization?: string;
+  /**
+   * Variables that hold, as a plain name or ARN, a secret something beside the function reads (a Lambda
+   * extension's API key: `DD_API_KEY_SECRET_ARN`), and where it lives: the role may read exactly that one.
+   */
+  extensionRefs?: Readonly<Record<string, 'ssm' | 'secretsmanager'>>;
 }
 
 const SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -105,8 +112,11 @@ const CREDENTIAL_VARIABLE = /_(TOKEN|PASSWORD|PASSWD|SECRET|AUTHORIZATION|API_?K
  */
 export function checkPlainSecrets(param: string, env: Readonly<Record<string, string>>, s: SecretSettings): void {
   const syntax = '"ssm:<parameter>" or "secretsmanager:<secret>[#<json key>]"';
-  const byReference =
-    s.refVariables.length > 0 ? `give it by reference instead (${s.refVariables.join(', ')}: ${syntax})` : 'this function reads no secret reference: remove it';
+  const ways = [
+    ...(s.refVariables.length > 0 ? [`${s.refVariables.join(', ')}: ${syntax}`] : []),
+    ...Object.entries(s.extensionRefs ?? {}).map(([v, where]) => `${v}: ${where === 'ssm' ? "an SSM parameter's name" : "a Secrets Manager secret's ARN"}`),
+  ];
+  const byReference = ways.length > 0 ? `give it by reference instead (${ways.join('; ')})` : 'this function reads no secret reference: remove it';
   for (const [variable, value] of Object.entries(env)) {
     const name = `${param}.${variable}`;
     if (LAMBDA_RESERVED_VARIABLES.includes(variable)) {

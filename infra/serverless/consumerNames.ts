@@ -19,7 +19,7 @@ const MAX_NAME_LENGTH = 32;
 const OTHER_FUNCTIONS = ['forwarder', 'new-log-group'];
 
 /** `<params key><suffix>`: a consumer's params (paramKeys.ts). */
-export const CONSUMER_PARAM_SUFFIXES = ['Enabled', 'EnhancedFanOut', 'KmsKeyArn', 'Environment', 'IamStatements', 'ReservedConcurrency'] as const;
+export const CONSUMER_PARAM_SUFFIXES = ['Enabled', 'EnhancedFanOut', 'KmsKeyArn', 'Environment', 'IamStatements', 'ReservedConcurrency', 'Layers'] as const;
 
 /** `example-http` → `exampleHttp`: the prefix of the consumer's params. */
 export function consumerParamsKey(name: string): string {

@@ -4,26 +4,30 @@
  * true there. A disabled consumer contributes nothing (no function, so nothing is bundled, and
  * no role, queue, stream consumer or alarm). Its other params are optional: `<key>Environment`
  * (default {}), `<key>EnhancedFanOut` (false), `<key>KmsKeyArn` (''), `<key>ReservedConcurrency`
- * (none), `<key>IamStatements` (none).
+ * (none), `<key>IamStatements` (none), `<key>Layers` ([]: Lambda layer version ARNs in the
+ * stage's Region, e.g. the Datadog Lambda extension).
  *
  * Each enabled consumer gets:
  * - a Kinesis event source mapping: ReportBatchItemFailures, bisect on error, bounded retries
  *   and record age, batch size and window from params, an SQS on-failure destination;
  * - optionally an enhanced fan-out stream consumer (dedicated 2 MB/s per shard);
  * - a role that may only read this stream (or its own stream consumer), read exactly the
- *   secrets its environment references, write its own logs and send to its failure queue;
+ *   secrets its environment references (its own `ssm:…` / `secretsmanager:…` references, and the
+ *   names or ARNs of its `secrets.extensionRefs` variables, which an extension reads), write its
+ *   own logs and send to its failure queue;
  * - alarms on iterator age, errors, failure-queue depth and data dropped;
  * - `PIPELINE_METRICS` in its environment, from the `pipelineMetrics` param (set there only).
  *
  * Before that, its environment goes through the function's own cold-start validation (its
- * consumer.ts's `validate` and the consumer core's `loadConsumerConfig`) and the plain-secret
+ * consumer.ts's `validate`, which is given the function's layers, and the consumer core's
+ * `loadConsumerConfig`) and the plain-secret
  * rules (coldStart.ts): a consumer that would fail every invocation, or carry a credential in
  * plain text, is not packaged.
  */
 import { loadConsumerConfig } from '../../shared/consumer/config.ts';
 import { dataDroppedAlarm, errorsAlarm, iteratorAgeAlarm, queueDepthAlarm } from './alarms.ts';
 import { checkColdStart, checkPlainSecrets, isConfigError, type DeployContext } from './coldStart.ts';
-import { type Cfn, failureQueue, getAtt, lambdaRole, ownLogsStatement, secretRefs, secretStatements, type Statement } from './iam.ts';
+import { type Cfn, extensionSecretRefs, failureQueue, getAtt, lambdaRole, ownLogsStatement, secretRefs, secretStatements, type Statement } from './iam.ts';
 import { ParamError, type Params } from './params.ts';
 import { CONSUMERS_DIR, oneLine, RegistrationError, type ConsumerSpec } from './registry.ts';
 
@@ -68,6 +72,18 @@ export interface ConsumerOutput {
   ids?: ConsumerIds;
 }
 
+/** A consumer's `<key>Layers`: layer version ARNs in the stage's Region (Lambda takes no layer from another). */
+async function readLayers(p: Params, name: string, region: string): Promise<string[]> {
+  const layers = await p.layerArns(name);
+  layers.forEach((arn, i) => {
+    const layerRegion = arn.split(':')[3];
+    if (layerRegion !== region) {
+      throw new ParamError(`${name}[${i}]`, `is a layer of Region ${layerRegion}, but the function is deployed to ${region} (param "region"): use the layer's ARN in ${region}`);
+    }
+  });
+  return layers;
+}
+
 /** The variable every function gets from the `pipelineMetrics` param. */
 const PIPELINE_METRICS = 'PIPELINE_METRICS';
 
@@ -81,7 +97,9 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
   if (Object.hasOwn(own, PIPELINE_METRICS)) throw new ParamError(`${envParam}.${PIPELINE_METRICS}`, 'is set by the param "pipelineMetrics" for every function: remove it here');
   checkPlainSecrets(envParam, own, spec.secrets);
   const environment: Record<string, string> = { ...own, [PIPELINE_METRICS]: String(await p.bool('pipelineMetrics')) };
-  const refs = secretRefs(envParam, own);
+  const refs = [...secretRefs(envParam, own), ...extensionSecretRefs(envParam, own, spec.secrets.extensionRefs ?? {})];
+  const layers = await readLayers(p, `${spec.key}Layers`, d.region);
+  const deploy: DeployContext = { ...d, layers };
   checkColdStart(
     {
       functionKey: spec.functionKey,
@@ -90,7 +108,7 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
       whenUnset: (v) => `set ${envParam}.${v}, or ${spec.key}Enabled: false`,
       validate: (env) => {
         try {
-          spec.validate(env, d);
+          spec.validate(env, deploy);
         } catch (e) {
           if (isConfigError(e)) throw e;
           // A bug in the consumer's own code: say where, on one line (Serverless would print the stack).
@@ -99,7 +117,7 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
         loadConsumerConfig(env);
       },
     },
-    d,
+    deploy,
   );
   const reserved = await p.optionalInt(`${spec.key}ReservedConcurrency`, 1, Number.POSITIVE_INFINITY);
   const kmsKeyArn = await p.string(`${spec.key}KmsKeyArn`, { allowEmpty: true, fallback: '' });
@@ -142,6 +160,7 @@ export async function generateConsumer(spec: ConsumerSpec, p: Params, esm: EsmSe
     timeout: await p.int('consumerTimeout', 1, 900),
     ...(reserved === undefined ? {} : { reservedConcurrency: reserved }),
     environment,
+    ...(layers.length > 0 ? { layers } : {}),
     events: [
       {
         stream: {

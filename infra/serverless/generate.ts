@@ -39,6 +39,8 @@ async function deployContext(ctx: ResolverContext, p: Params): Promise<DeployCon
     region: await p.string('region'),
     providerEnvironment: typeof providerEnvironment === 'object' && providerEnvironment !== null ? (providerEnvironment as Record<string, unknown>) : {},
     bundleExcludes: Array.isArray(excludes) ? excludes.filter((x): x is string => typeof x === 'string') : [],
+    // A consumer's own, from its `<key>Layers` (consumers.ts); the other functions have none.
+    layers: [],
   };
 }
 

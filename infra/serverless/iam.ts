@@ -56,6 +56,31 @@ export function secretRefs(param: string, env: Readonly<Record<string, string>>)
   return refs;
 }
 
+/** A Secrets Manager secret by name or ARN, an SSM parameter by name or ARN: no wildcard, no space. */
+const PLAIN_REF: Record<'ssm' | 'secretsmanager', RegExp> = {
+  secretsmanager: /^(?:arn:aws(?:-[a-z]+)*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/,
+  ssm: /^(?:arn:aws(?:-[a-z]+)*:ssm:[a-z0-9-]+:\d{12}:parameter)?[A-Za-z0-9_./-]{1,2048}$/,
+};
+
+/**
+ * The secrets named in plain form (a name or an ARN, not `ssm:…`) by the variables of `sources`
+ * that `env` sets: what a Lambda extension beside the function reads (`DD_API_KEY_SECRET_ARN`).
+ */
+export function extensionSecretRefs(param: string, env: Readonly<Record<string, string>>, sources: Readonly<Record<string, 'ssm' | 'secretsmanager'>>): SecretRef[] {
+  const refs: SecretRef[] = [];
+  for (const [variable, source] of Object.entries(sources)) {
+    if (!Object.hasOwn(env, variable)) continue;
+    const value = env[variable]!.trim();
+    if (value === '') continue;
+    if (!PLAIN_REF[source].test(value)) {
+      const what = source === 'ssm' ? "an SSM parameter's name or ARN" : "a Secrets Manager secret's name or ARN";
+      throw new ParamError(`${param}.${variable}`, `must be ${what}, without a scheme, wildcard or space (the value is not shown)`);
+    }
+    refs.push(source === 'ssm' ? { source, name: value, text: value } : { source, id: value, text: value });
+  }
+  return refs;
+}
+
 /** The IAM resource of a secret reference, in this stack's partition, Region and account unless given as an ARN. */
 export function secretResource(ref: SecretRef): Cfn {
   if (ref.source === 'ssm') {

@@ -38,6 +38,19 @@ function checkInt(name: string, v: unknown, min: number, max: number, also: read
   return n;
 }
 
+/** A Lambda layer version ARN: `arn:<partition>:lambda:<region>:<12-digit account>:layer:<name>:<version>`. */
+const LAYER_VERSION_ARN = /^arn:aws(?:-[a-z]+)*:lambda:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:layer:[A-Za-z0-9_-]{1,140}:[1-9]\d{0,9}$/;
+
+/** Layers Lambda allows on one function. */
+const MAX_LAYERS = 5;
+
+/** A value for a message: a string quoted and cut at 200 characters, anything else by its type only. */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 200 ? `${v.slice(0, 200)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
 /** Typed access to params; values are read once and cached. */
 export class Params {
   private readonly cache = new Map<string, Promise<unknown>>();
@@ -112,6 +125,26 @@ export class Params {
     if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ParamError(name, 'must be a list of strings');
     return v.map((s: string) => s.trim()).filter((s) => s !== '');
+  }
+
+  /**
+   * Lambda layer version ARNs (a YAML list; a comma-separated string from --param too): nothing when
+   * unset, at most 5 (Lambda's limit), each `arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>`;
+   * a bad entry is named `<name>[i]`.
+   */
+  async layerArns(name: string): Promise<string[]> {
+    const v = await this.raw(name);
+    if (v === null || v === undefined || v === '') return [];
+    const items: unknown = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
+    if (!Array.isArray(items)) throw new ParamError(name, `must be a list of Lambda layer version ARNs, got ${shown(v)}`);
+    if (items.length > MAX_LAYERS) throw new ParamError(name, `must list at most ${MAX_LAYERS} layers (Lambda's limit per function), got ${items.length}`);
+    return items.map((x: unknown, i: number) => {
+      const arn = typeof x === 'string' ? x.trim() : x;
+      if (typeof arn !== 'string' || !LAYER_VERSION_ARN.test(arn)) {
+        throw new ParamError(`${name}[${i}]`, `must be a Lambda layer version ARN, arn:<partition>:lambda:<region>:<12-digit account>:layer:<name>:<version>, got ${shown(x)}`);
+      }
+      return arn;
+    });
   }
 
   /** A YAML map whose values are scalars; values are returned as strings (environment variables). */

@@ -56,6 +56,7 @@ export class RegistrationError extends EmfFanoutError {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const isStringMap = (v: unknown): v is Record<string, string> => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+const isSourceMap = (v: unknown): boolean => isObject(v) && Object.values(v).every((x) => x === 'ssm' || x === 'secretsmanager');
 
 const SECRETS_FIELDS: Record<keyof SecretSettings, (v: unknown) => boolean> = {
   prefixes: isStringList,
@@ -63,6 +64,7 @@ const SECRETS_FIELDS: Record<keyof SecretSettings, (v: unknown) => boolean> = {
   headerVariables: isStringMap,
   urlCredentials: isStringMap,
   authorization: (v) => typeof v === 'string',
+  extensionRefs: isSourceMap,
 };
 const SECRETS_TYPES: Record<keyof SecretSettings, string> = {
   prefixes: 'a list of strings',
@@ -70,6 +72,7 @@ const SECRETS_TYPES: Record<keyof SecretSettings, string> = {
   headerVariables: 'a map of strings',
   urlCredentials: 'a map of strings',
   authorization: 'a string',
+  extensionRefs: "a map of variable names to 'ssm' or 'secretsmanager'",
 };
 const FIELDS = ['description', 'validate', 'secrets'];
 
@@ -104,6 +107,7 @@ export function specOf(name: string, module: unknown, file: string): ConsumerSpe
       headerVariables: s.headerVariables ?? {},
       urlCredentials: s.urlCredentials ?? {},
       ...(s.authorization === undefined ? {} : { authorization: s.authorization }),
+      ...(s.extensionRefs === undefined ? {} : { extensionRefs: s.extensionRefs }),
     },
   };
 }

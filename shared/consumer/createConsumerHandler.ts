@@ -108,6 +108,14 @@ export function createConsumerHandler(provider: AnyProvider, options: ConsumerHa
         const r = outcome.result;
         if (r.status === 'retryable') {
           gaveUp = outcome;
+          // The data the provider says it delivered before giving up are confirmed: Lambda resumes after them.
+          const done = provider.flush ? 0 : Math.min(Math.max(0, Math.floor(r.delivered ?? 0)), chunk.length);
+          if (done > 0) {
+            sent += done;
+            confirmed = sent;
+            ledger.settle(confirmed, false);
+            stats.delivered += done;
+          }
           break;
         }
         if (r.status === 'success') stats.unconfirmedDelivered += chunk.length;

@@ -69,6 +69,8 @@ export async function callWithRetry(
   }
   let attempts = 0;
   let stoppedBy: RetryOutcome['stoppedBy'] = 'retries';
+  // The most data an attempt said it delivered: a later attempt that is abandoned or throws does not undo them.
+  let delivered = 0;
   try {
     const result = await pRetry(
       async () => {
@@ -76,7 +78,10 @@ export async function callWithRetry(
         const started = Date.now();
         const r = await guarded(call, ctx, window, logger, label);
         estimate.ms = Math.max(estimate.ms, Date.now() - started);
-        if (r.status === 'retryable') throw new RetryableResult(r);
+        if (r.status === 'retryable') {
+          delivered = Math.max(delivered, r.delivered ?? 0);
+          throw new RetryableResult(delivered > 0 ? { ...r, delivered } : r);
+        }
         return r;
       },
       {

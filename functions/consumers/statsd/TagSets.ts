@@ -19,6 +19,19 @@ interface Tag {
   text: string;
 }
 
+/**
+ * How raw keys and values become tag parts, when not the style's own sanitising: the Datadog API
+ * consumer lower-cases them and renames reserved keys (functions/consumers/datadog/tags.ts). Each
+ * must return text the style's allow-list accepts.
+ */
+export interface TagNormaliser {
+  key(raw: string): string;
+  value(raw: string): string;
+}
+
+/** What the tag sets read of the settings. */
+type TagOptions = Pick<SerialiseOptions, 'style' | 'globalTags' | 'sourceTags' | 'propertyTags'>;
+
 /** The tags of a line, and their text. */
 export interface TagSet {
   tags: Tag[];
@@ -70,10 +83,13 @@ export class TagSets {
   private lastNamespace = '';
   private last: TagSet;
 
-  constructor(private readonly o: SerialiseOptions) {
+  constructor(
+    private readonly o: TagOptions,
+    normalise?: TagNormaliser,
+  ) {
     const folded = o.style === 'statsd';
-    this.key = folded ? sanitiseSegment : sanitiseTagKey;
-    this.value = folded ? sanitiseSegment : (s) => sanitiseTagValue(s, o.style);
+    this.key = normalise?.key ?? (folded ? sanitiseSegment : sanitiseTagKey);
+    this.value = normalise?.value ?? (folded ? sanitiseSegment : (s) => sanitiseTagValue(s, o.style));
     this.tree = this.rootTree();
     this.last = this.tree.value!;
   }

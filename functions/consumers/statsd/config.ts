@@ -72,7 +72,7 @@ export interface StatsdConfig {
 const PREFIX_RE = /^[A-Za-z][A-Za-z0-9_.]*$/;
 
 /** True for hosts whose traffic never leaves the machine (the Datadog Lambda extension is on 127.0.0.1). */
-function isLoopbackHost(host: string): boolean {
+export function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';

@@ -8,9 +8,15 @@ import { ofType, paramsWith, policyStatements, roleStatements, slsPackage, type 
 export const STREAM_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555';
 export const PROM_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/99999999-2222-3333-4444-555555555555';
 export const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:alerts';
+/** The Datadog Lambda extension beside the StatsD consumer, which sends to it on 127.0.0.1:8125, and its API key's secret. */
+export const DATADOG_EXTENSION = 'arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension-ARM:77';
+export const DD_API_KEY_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:datadog-api-key-AbCdEf';
+/** The Datadog API consumer's key, by reference (a JSON key of a Secrets Manager secret). */
+export const DD_API_KEY_REF = 'secretsmanager:emf-fanout/datadog#api_key';
 /** The consumers of the full deployment: function key and logical-ID prefix. */
 export const CONSUMERS = [
   { fn: 'prometheus', id: 'Prometheus' },
+  { fn: 'datadog', id: 'Datadog' },
   { fn: 'statsd', id: 'Statsd' },
   { fn: 'example-http', id: 'ExampleDashhttp' },
 ];
@@ -59,8 +65,11 @@ export const packageFull = (): Promise<Packaged> =>
         PROM_RW_BEARER_TOKEN_REF: 'ssm:/emf-fanout/prom-token',
         PROM_RW_HEADERS_REF: 'secretsmanager:emf-fanout/prom-headers#headers',
       },
+      datadogEnabled: true,
+      datadogEnvironment: { DD_SITE: 'datadoghq.eu', DD_API_KEY_REF: DD_API_KEY_REF, DD_MODE: 'series' },
       statsdEnabled: true,
-      statsdEnvironment: { STATSD_HOST: '127.0.0.1' },
+      statsdEnvironment: { STATSD_HOST: '127.0.0.1', DD_API_KEY_SECRET_ARN: DD_API_KEY_SECRET },
+      statsdLayers: [DATADOG_EXTENSION],
       exampleHttpEnabled: true,
       exampleHttpEnvironment: { EXAMPLE_HTTP_URL: 'https://metrics.example.com/ingest' },
       alarmTopicArn: TOPIC,

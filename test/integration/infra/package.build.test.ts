@@ -18,6 +18,7 @@ import { getFixtureLines } from '../../fixtures/generate.ts';
 import type { FixtureLine } from '../../fixtures/types.ts';
 import { splitIntoBatches } from '../../fixtures/subscription.ts';
 import { startKinesalite, TEST_CREDENTIALS, type Kinesalite, type StreamRecord } from '../../helpers/kinesalite.ts';
+import { startDatadogReceiver } from '../../helpers/datadogReceiver.ts';
 import { startHttpReceiver } from '../../helpers/httpReceiver.ts';
 import { node22 } from '../../helpers/node22.ts';
 import { startPrometheus, type PrometheusServer } from '../../helpers/prometheus.ts';
@@ -48,7 +49,7 @@ beforeAll(async () => {
 describe('npm run package: what gets built', () => {
   it('builds only enabled functions: one small ESM bundle each, Node 22 on arm64', () => {
     expect(defaults.zips).toEqual(['forwarder.zip']);
-    expect(full.zips).toEqual(['example-http.zip', 'forwarder.zip', 'new-log-group.zip', 'prometheus.zip', 'statsd.zip']);
+    expect(full.zips).toEqual(['datadog.zip', 'example-http.zip', 'forwarder.zip', 'new-log-group.zip', 'prometheus.zip', 'statsd.zip']);
     for (const [, fn] of ofType(full.template, 'AWS::Lambda::Function')) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -59,9 +60,13 @@ describe('npm run package: what gets built', () => {
   });
 
   it('produces bundles that Node loads as ES modules and that export the handler', async () => {
+    // The Datadog bundle reads its API key at cold start: from a local stand-in for SSM, answering GetParameter.
+    const ssm = await startHttpReceiver();
+    ssm.setFallback({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ Parameter: { Name: '/emf-fanout/datadog', Type: 'SecureString', Value: 'dd-key' } }) });
     const env: Record<string, Record<string, string>> = {
       forwarder: { KINESIS_STREAM_NAME: 's' },
       prometheus: { PROM_RW_URL: 'https://prom.example.com/api/v1/write' },
+      datadog: { DD_API_KEY_REF: 'ssm:/emf-fanout/datadog', AWS_ENDPOINT_URL_SSM: new URL(ssm.url).origin },
       statsd: {},
       'example-http': { EXAMPLE_HTTP_URL: 'https://metrics.example.com/ingest' },
       'new-log-group': { DESTINATION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:f', FILTER_NAME: 'emf-fanout-ci', PIPELINE_LOG_GROUP_PREFIX: '/aws/lambda/emf-fanout-' },
@@ -76,6 +81,8 @@ describe('npm run package: what gets built', () => {
       });
       expect(`${entry}: ${stdout.trim()}`).toBe(`${entry}: function`);
     }
+    expect(ssm.requests.map((r) => JSON.parse(r.body) as unknown)).toEqual([{ Name: '/emf-fanout/datadog', WithDecryption: true }]);
+    await ssm.close();
   }, 60_000);
 });
 
@@ -164,6 +171,28 @@ describe('the bundles on Node 22, the major version of Lambda\'s nodejs22.x: for
       expect(data.filter((d) => d.source.origin === 'emf').map(datumKey).sort()).toEqual(expectedEmfData(lines));
     } finally {
       await receiver.close();
+    }
+  });
+
+  it('the Datadog consumer reads its key from SSM and sends every observation as a distribution, valid by Datadog\'s schema, with Node 22\'s own fetch', async () => {
+    const intake = await startDatadogReceiver();
+    const ssm = await startHttpReceiver();
+    ssm.setFallback({ status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ Parameter: { Name: '/dd', Type: 'SecureString', Value: intake.apiKey } }) });
+    try {
+      const delivered = await runOnNode22('datadog', [kinesisEventFromRecords(records.map((r) => r.data))], {
+        DD_URL: intake.url, DD_API_KEY_REF: 'ssm:/dd', AWS_ENDPOINT_URL_SSM: new URL(ssm.url).origin,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      });
+      expect(delivered.node).toMatch(/^v22\./);
+      expect(delivered.results).toEqual([{ ok: { batchItemFailures: [] } }]);
+      expect(intake.problems()).toEqual([]);
+      // Every EMF observation of the producers (and the platform metrics of their REPORT lines) is one value.
+      const values = [...intake.distributionValues().values()].flat().length;
+      const observations = expectedEmfData(lines).length;
+      expect(values).toBeGreaterThanOrEqual(observations);
+      expect(intake.requests.every((r) => r.status === 202 && r.headers['content-encoding'] === 'deflate')).toBe(true);
+    } finally {
+      await Promise.all([intake.close(), ssm.close()]);
     }
   });
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { allStatements, CONSUMERS, packageDefaults, packageFull, PROM_KEY, STREAM_KEY } from './deployments.ts';
+import { allStatements, CONSUMERS, DD_API_KEY_REF, DD_API_KEY_SECRET, packageDefaults, packageFull, PROM_KEY, STREAM_KEY } from './deployments.ts';
 import { actionsOf, getAtt, ofType, resolve, resourcesOf, roleStatements, type Packaged, type Stmt } from './template.ts';
 
 const READ_ACTIONS = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'];
@@ -63,15 +63,23 @@ describe('IAM: least privilege per function', () => {
     expect(kinesisActions(roleStatements(full.template, 'StatsdRole'))).not.toContain('kinesis:SubscribeToShard');
   });
 
-  it('lets a consumer read exactly the parameters and secrets its environment references, and no other consumer any', () => {
+  it('lets a consumer read exactly the parameters and secrets its environment references (an extension\'s too), and no other consumer any', () => {
     const stmts = roleStatements(full.template, 'PrometheusRole');
     expect(stmts.filter((s) => actionsOf(s).some((a) => /^(ssm|secretsmanager):/.test(a))).map((s) => [s.Action, s.Resource])).toEqual([
       ['ssm:GetParameter', [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/emf-fanout/prom-token' }]],
       ['secretsmanager:GetSecretValue', [{ 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:emf-fanout/prom-headers-??????' }]],
     ]);
-    for (const id of ['Statsd', 'ExampleDashhttp']) {
-      expect(roleStatements(full.template, `${id}Role`).flatMap(actionsOf).filter((a) => /^(ssm|secretsmanager):/.test(a))).toEqual([]);
-    }
+    // StatsD: exactly the secret of the Datadog Lambda extension's API key (DD_API_KEY_SECRET_ARN), which the extension reads with the function's role.
+    expect(roleStatements(full.template, 'StatsdRole').filter((s) => actionsOf(s).some((a) => /^(ssm|secretsmanager):/.test(a))).map((s) => [s.Action, s.Resource])).toEqual([
+      ['secretsmanager:GetSecretValue', [DD_API_KEY_SECRET]],
+    ]);
+    // Datadog's API consumer: exactly the secret DD_API_KEY_REF names, nothing else of Secrets Manager or SSM.
+    expect(roleStatements(full.template, 'DatadogRole').filter((s) => actionsOf(s).some((a) => /^(ssm|secretsmanager|kms):/.test(a))).map((s) => [s.Action, s.Resource])).toEqual([
+      ['kms:Decrypt', STREAM_KEY],
+      ['secretsmanager:GetSecretValue', [{ 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:emf-fanout/datadog-??????' }]],
+    ]);
+    expect(full.template.Resources.DatadogLambdaFunction!.Properties.Environment.Variables.DD_API_KEY_REF).toBe(DD_API_KEY_REF);
+    expect(roleStatements(full.template, 'ExampleDashhttpRole').flatMap(actionsOf).filter((a) => /^(ssm|secretsmanager):/.test(a))).toEqual([]);
     // The references, not the secrets, are what the function's environment holds.
     expect(full.template.Resources.PrometheusLambdaFunction!.Properties.Environment.Variables.PROM_RW_BEARER_TOKEN_REF).toBe('ssm:/emf-fanout/prom-token');
   });

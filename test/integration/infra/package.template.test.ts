@@ -4,7 +4,7 @@
  * mappings, alarms, the dashboard, reserved concurrency and log retention.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, packageDefaults, packageFull, STREAM_KEY, TOPIC } from './deployments.ts';
+import { CONSUMERS, DATADOG_EXTENSION, packageDefaults, packageFull, STREAM_KEY, TOPIC } from './deployments.ts';
 import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_NAMESPACE } from '../../../shared/pipeline/names.ts';
 import { DASHBOARD_BODY_MAX_BYTES } from '../../../infra/serverless/dashboard.ts';
 import { bodyText, metricsOf, widgetsOf } from '../../unit/infra/dashboardBody.ts';
@@ -110,6 +110,14 @@ describe('CloudWatch Logs → forwarder', () => {
   });
 });
 
+describe('layers', () => {
+  it('puts a consumer\'s <key>Layers on its function only: the Datadog Lambda extension beside StatsD', () => {
+    const layers = ofType(full.template, 'AWS::Lambda::Function').map(([id, f]) => [id, f.Properties.Layers]);
+    expect(layers.filter(([, l]) => l !== undefined)).toEqual([['StatsdLambdaFunction', [DATADOG_EXTENSION]]]);
+    expect(ofType(defaults.template, 'AWS::Lambda::Function').map(([, f]) => f.Properties.Layers)).toEqual([undefined]);
+  });
+});
+
 describe('Kinesis stream and event source mappings', () => {
   it('encrypts the stream: the AWS managed key by default, the configured key otherwise', () => {
     const s = resolve(defaults.template, defaults.template.Resources.EmfStream!.Properties) as Record<string, any>;
@@ -122,7 +130,7 @@ describe('Kinesis stream and event source mappings', () => {
   it('configures each consumer mapping: partial batch failures, bisect, bounded retries and age, batching from params, SQS on failure', () => {
     expect(ofType(defaults.template, 'AWS::Lambda::EventSourceMapping')).toEqual([]);
     const esms = ofType(full.template, 'AWS::Lambda::EventSourceMapping');
-    expect(esms).toHaveLength(3);
+    expect(esms).toHaveLength(CONSUMERS.length);
     for (const { id } of CONSUMERS) {
       const [, esm] = esms.find(([, r]) => JSON.stringify(r.Properties.FunctionName) === JSON.stringify(getAtt(`${id}LambdaFunction`, 'Arn')))!;
       expect(esm.Properties).toMatchObject({
@@ -217,7 +225,8 @@ describe('operations', () => {
 
   it('sets log retention on every function log group', () => {
     const groups = ofType(full.template, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(5);
+    // The forwarder, the new-log-group function and each consumer.
+    expect(groups).toHaveLength(2 + CONSUMERS.length);
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(7);
     for (const [, g] of ofType(defaults.template, 'AWS::Logs::LogGroup')) expect(g.Properties.RetentionInDays).toBe(14);
   });

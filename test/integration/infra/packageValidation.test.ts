@@ -33,6 +33,12 @@ describe('npm run package refuses settings that would fail every invocation', ()
       { prometheusEnabled: true, prometheusEnvironment: { PROM_RW_URL: PROM_URL, PROM_RW_DIMENSION_MODE: 'perset' } },
       'param "prometheusEnvironment.PROM_RW_DIMENSION_MODE" would make function "prometheus" fail at every cold start: Environment variable PROM_RW_DIMENSION_MODE must be one of per-set, union, got "perset"',
     ],
+    [
+      'statsdEnabled with its defaults, UDP to 127.0.0.1:8125, where nothing listens in Lambda without the Datadog extension',
+      { statsdEnabled: true },
+      'param "statsdEnvironment.STATSD_HOST" would make function "statsd" fail at every cold start: Environment variable STATSD_HOST is 127.0.0.1, but nothing listens on 127.0.0.1:8125 in a Lambda function unless the Datadog Lambda extension runs beside it: add it with statsdLayers: [arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:<version>]',
+    ],
+    ['a layer that is not a layer version ARN', { exampleHttpEnabled: true, exampleHttpLayers: ['arn:aws:lambda:us-east-1:123456789012:layer:tools'] }, 'param "exampleHttpLayers[0]" must be a Lambda layer version ARN'],
     ['streamMode: ONDEMAND', { streamMode: 'ONDEMAND' }, 'param "streamMode" must be one of ON_DEMAND, PROVISIONED, got "ONDEMAND"'],
     ['pipelineMetrics: yes', { pipelineMetrics: 'yes' }, 'param "pipelineMetrics" must be true or false, got "yes"'],
     ['a misspelled key', { recordCompresion: 'gzip' }, 'unknown param "recordCompresion" in section "default:" (did you mean "recordCompression"?)'],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
+import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
 import type { SendResult } from '../../../shared/consumer/types.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
@@ -82,6 +83,42 @@ describe('createConsumerHandler: retryable results', () => {
     expect(provider.sendCalls).toHaveLength(failingCall + 3);
     expect(summary.delivered).toBe(failingCall * 2);
     expect(summary.redelivery).toEqual({ sequenceNumber: seq(event, record), records: 3 - record, data: 9 - 3 * record, error: 'HTTP 503', stoppedBy: 'retries' });
+  });
+
+  it.each([
+    // Three data per record, one chunk of all nine: the provider delivered the first `delivered` before giving up.
+    { delivered: 4, record: 1, confirmed: 4 },
+    { delivered: 6, record: 2, confirmed: 6 },
+    { delivered: 0, record: 0, confirmed: 0 },
+    { delivered: 99, record: 0, confirmed: 9 },
+  ])('a retryable result that delivered $delivered data of its chunk: Lambda resumes at record $record, and those data are not sent again', async ({ delivered, record, confirmed }) => {
+    const event = kinesisEventFromRecords([rec(['a', 'b', 'c']), rec(['d', 'e', 'f']), rec(['g', 'h', 'i'])]);
+    const provider = new InMemoryProvider().script(...Array.from({ length: 3 }, () => ({ status: 'retryable', error: new Error('HTTP 503'), delivered }) as const));
+    // One container: the same handler gets the redelivery.
+    let summary: ConsumerSummary | undefined;
+    const handler = createConsumerHandler(provider, { env: {}, logger: createMemoryLogger(), retry: FAST, onSummary: (x) => (summary = x) });
+    const first = await handler(event, fakeLambdaContext());
+    expect(summary!.delivered).toBe(confirmed);
+    if (confirmed === 9) {
+      expect(first.batchItemFailures).toEqual([]);
+      expect(provider.sendCalls).toHaveLength(3);
+      return;
+    }
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: seq(event, record) }]);
+    const second = await handler({ Records: event.Records.slice(record) }, fakeLambdaContext());
+    expect(second.batchItemFailures).toEqual([]);
+    // The provider gets exactly the data after the confirmed ones: the redelivered record's confirmed data are passed over.
+    expect(names(provider)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].slice(confirmed));
+  });
+
+  it('the most any attempt said it delivered counts, even when a later attempt throws', async () => {
+    const event = kinesisEventFromRecords([rec(['a', 'b', 'c']), rec(['d', 'e', 'f'])]);
+    const provider = new InMemoryProvider().script({ status: 'retryable', error: new Error('HTTP 503'), delivered: 4 }).always(() => {
+      throw new Error('provider bug');
+    });
+    const { response, summary } = await invoke(provider, event);
+    expect(summary.delivered).toBe(4);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(event, 1) }]);
   });
 
   it('never starts an attempt that cannot finish before the deadline, then reports the batch for redelivery', async () => {

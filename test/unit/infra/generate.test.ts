@@ -62,7 +62,7 @@ describe('generated functions and resources', () => {
     const err = await generateFunctions(ctx(p)).catch((e: Error) => e);
     expect(String(err)).toContain('param "prometheusEnvironment.PROM_RW_BEARER_TOKEN_REF" must be a secret reference');
     expect(String(err)).not.toContain('hunter2');
-    const wide = { ...fixture(), statsdEnabled: true, statsdIamStatements: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }] };
+    const wide = { ...fixture(), statsdEnabled: true, statsdEnvironment: { STATSD_HOST: 'statsd.internal.example.com' }, statsdIamStatements: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }] };
     await expect(generateFunctions(ctx(wide))).rejects.toThrow(/statsdIamStatements" item 0 must name its actions/);
   });
 });

@@ -220,6 +220,92 @@ describe('credentials in plain values are refused, without showing them', () => 
   });
 });
 
+describe('StatsD in Lambda: nothing listens on 127.0.0.1:8125 unless the Datadog Lambda extension runs beside it', () => {
+  const EXTENSION = 'arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:77';
+  const EXTENSION_X86 = 'arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension:77';
+  const KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:datadog-api-key-AbCdEf';
+  const statsd = (env: Record<string, string>, layers?: unknown) => ({ statsdEnabled: true, statsdEnvironment: env, ...(layers === undefined ? {} : { statsdLayers: layers }) });
+  type Role = { Properties: { Policies: { PolicyDocument: { Statement: { Sid?: string; Action: unknown; Resource: unknown }[] } }[] } };
+  const secretStatementsOf = async (params: Record<string, unknown>) => {
+    const role = (await generateResources(ctx({ ...fixture(), ...params }))).Resources.StatsdRole as Role;
+    return role.Properties.Policies[0]!.PolicyDocument.Statement.filter((st) => ['ReadSecrets', 'ReadParameters', 'DecryptSecrets'].includes(st.Sid ?? '')).map((st) => [st.Action, st.Resource]);
+  };
+
+  it('refuses UDP or TCP to a loopback host without the extension, on one line pointing to both ways out', async () => {
+    const message = await failure(statsd({}));
+    expect(message).toBe(
+      'param "statsdEnvironment.STATSD_HOST" would make function "statsd" fail at every cold start: Environment variable STATSD_HOST is 127.0.0.1, but nothing listens on 127.0.0.1:8125 in a Lambda function unless the Datadog Lambda extension runs beside it: add it with statsdLayers: [arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:<version>] and its API key by reference (DD_API_KEY_SECRET_ARN or DD_API_KEY_SSM_NAME in statsdEnvironment); or use the datadog consumer (datadogEnabled: true, docs/datadog.md), which sends over Datadog\'s HTTP API and is acknowledged; set statsdEnvironment.STATSD_HOST, or statsdEnabled: false (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    expect(message).not.toContain('\n');
+    expect(await failure(statsd({ STATSD_PROTOCOL: 'tcp', STATSD_HOST: 'localhost', STATSD_PORT: '9125' }))).toMatch(
+      /^param "statsdEnvironment.STATSD_HOST" would make .*STATSD_HOST is localhost, but nothing listens on localhost:9125 in a Lambda function unless .*statsdLayers: .*datadogEnabled: true/,
+    );
+    expect(await failure(statsd({ STATSD_HOST: '::1' }))).toMatch(/STATSD_HOST is ::1, but nothing listens on \[::1\]:8125 .*DD_API_KEY_SECRET_ARN or DD_API_KEY_SSM_NAME/);
+    // A layer that is not the extension does not listen either; nor does a key reference without the layer.
+    expect(await failure(statsd({ DD_API_KEY_SECRET_ARN: KEY_ARN }, ['arn:aws:lambda:us-east-1:123456789012:layer:my-tools:3']))).toMatch(/STATSD_HOST is 127.0.0.1, but nothing listens/);
+  });
+
+  it('packages with the extension layer and its API key by reference, and the role reads exactly that secret or parameter', async () => {
+    const withSecret = statsd({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_SITE: 'datadoghq.eu' }, [EXTENSION]);
+    const fns = (await generateFunctions(ctx({ ...fixture(), ...withSecret }))) as Record<string, Fn & { layers?: string[] }>;
+    expect(fns.statsd!.layers).toEqual([EXTENSION]);
+    expect(fns.statsd!.environment).toEqual({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_SITE: 'datadoghq.eu', PIPELINE_METRICS: 'true' });
+    expect(await secretStatementsOf(withSecret)).toEqual([['secretsmanager:GetSecretValue', [KEY_ARN]]]);
+    const withParameter = { ...statsd({ DD_API_KEY_SSM_NAME: '/datadog/api-key' }, [EXTENSION_X86]), statsdKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' };
+    expect(await secretStatementsOf(withParameter)).toEqual([
+      ['ssm:GetParameter', [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/datadog/api-key' }]],
+      ['kms:Decrypt', 'arn:aws:kms:us-east-1:123456789012:key/k'],
+    ]);
+  });
+
+  it('refuses the extension without its API key reference, over TCP, or with a key reference that is not one', async () => {
+    expect(await failure(statsd({}, [EXTENSION]))).toBe(
+      'param "statsdEnvironment.DD_API_KEY_SECRET_ARN" would make function "statsd" fail at every cold start: Environment variable DD_API_KEY_SECRET_ARN (or DD_API_KEY_SSM_NAME) must be set: the Datadog Lambda extension among statsdLayers needs its API key, by reference (DD_API_KEY_SECRET_ARN: a Secrets Manager secret\'s ARN; DD_API_KEY_SSM_NAME: an SSM parameter\'s name; a plain DD_API_KEY is refused), or it sends nothing; set statsdEnvironment.DD_API_KEY_SECRET_ARN, or statsdEnabled: false (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    expect(await failure(statsd({ STATSD_PROTOCOL: 'tcp', DD_API_KEY_SECRET_ARN: KEY_ARN }, [EXTENSION]))).toMatch(/^param "statsdEnvironment.STATSD_PROTOCOL" .*must be udp with the Datadog Lambda extension, got "tcp"/);
+    expect(await failure(statsd({ DD_API_KEY_SECRET_ARN: 'datadog-api-key' }, [EXTENSION]))).toMatch(/^param "statsdEnvironment.DD_API_KEY_SECRET_ARN" .*must be a Secrets Manager secret's ARN/);
+    // Never a wildcard in the role.
+    expect(await failure(statsd({ DD_API_KEY_SSM_NAME: '/datadog/*' }, [EXTENSION]))).toMatch(/^param "statsdEnvironment.DD_API_KEY_SSM_NAME" must be an SSM parameter's name or ARN, without a scheme, wildcard or space/);
+  });
+
+  it('refuses a plain DD_API_KEY, without showing it, pointing to the two references', async () => {
+    const message = await failure(statsd({ DD_API_KEY: 'hunter2' }, [EXTENSION]));
+    expect(message).not.toContain('hunter2');
+    expect(message).toBe(
+      'param "statsdEnvironment.DD_API_KEY" is a credential given as a plain value, which would be packaged in plain text (the value is not shown): give it by reference instead (DD_API_KEY_SECRET_ARN: a Secrets Manager secret\'s ARN; DD_API_KEY_SSM_NAME: an SSM parameter\'s name) (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+  });
+
+  it('packages a host that is not loopback without any layer, and reads no secret then', async () => {
+    const remote = statsd({ STATSD_HOST: '10.0.0.12' });
+    const fns = (await generateFunctions(ctx({ ...fixture(), ...remote }))) as Record<string, Fn & { layers?: string[] }>;
+    expect(fns.statsd!.layers).toBeUndefined();
+    expect(await secretStatementsOf(remote)).toEqual([]);
+  });
+
+  it('<key>Layers: layer version ARNs in the stage\'s Region, a bad entry named by its index, on any consumer', async () => {
+    expect(await failure(statsd({ DD_API_KEY_SECRET_ARN: KEY_ARN }, [EXTENSION, 'arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM']))).toBe(
+      'param "statsdLayers[1]" must be a Lambda layer version ARN, arn:<partition>:lambda:<region>:<12-digit account>:layer:<name>:<version>, got "arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM" (config/params.yml, or the file named by EMF_FANOUT_PARAMS)',
+    );
+    expect(await failure(statsd({}, ['arn:aws:lambda:us-east-1:46462253201:layer:x:1']))).toMatch(/^param "statsdLayers\[0\]" must be a Lambda layer version ARN/);
+    expect(await failure(statsd({}, [{ arn: EXTENSION }]))).toMatch(/^param "statsdLayers\[0\]" must be a Lambda layer version ARN, .*got an object/);
+    expect(await failure(statsd({}, { a: 1 }))).toMatch(/^param "statsdLayers" must be a list of Lambda layer version ARNs, got an object/);
+    expect(await failure(statsd({}, Array.from({ length: 6 }, (_, i) => `arn:aws:lambda:us-east-1:123456789012:layer:l${i}:1`)))).toMatch(/^param "statsdLayers" must list at most 5 layers/);
+    expect(await failure(statsd({}, ['arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension-ARM:77']))).toMatch(
+      /^param "statsdLayers\[0\]" is a layer of Region eu-west-1, but the function is deployed to us-east-1 \(param "region"\)/,
+    );
+    const layer = 'arn:aws-cn:lambda:cn-north-1:123456789012:layer:my_tools-2:12';
+    const fns = (await generateFunctions(ctx({ ...fixture(), region: 'cn-north-1', exampleHttpEnabled: true, exampleHttpEnvironment: { EXAMPLE_HTTP_URL: 'https://m.example.com' }, exampleHttpLayers: [layer] }))) as Record<
+      string,
+      Fn & { layers?: string[] }
+    >;
+    expect(fns['example-http']!.layers).toEqual([layer]);
+    expect(fns.forwarder).not.toHaveProperty('layers');
+    // A disabled consumer's layers are not read.
+    await expect(generateFunctions(ctx({ ...fixture(), statsdLayers: 'not an arn' }))).resolves.not.toHaveProperty('statsd');
+  });
+});
+
 describe('valid settings still package', () => {
   const everything = {
     ...fixture(),

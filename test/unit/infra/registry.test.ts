@@ -61,8 +61,10 @@ describe('the shipped consumers', () => {
     expect(shipped.map((s) => s.secrets.prefixes)).toEqual([
       ['EXAMPLE_HTTP_', 'CONSUMER_'],
       ['PROM_RW_', 'CONSUMER_'],
-      ['STATSD_', 'CONSUMER_'],
+      ['STATSD_', 'DD_', 'CONSUMER_'],
     ]);
+    // The Datadog Lambda extension's API key, read by the extension beside the StatsD function.
+    expect(shipped.map((s) => s.secrets.extensionRefs)).toEqual([undefined, undefined, { DD_API_KEY_SECRET_ARN: 'secretsmanager', DD_API_KEY_SSM_NAME: 'ssm' }]);
   });
 });
 
@@ -157,7 +159,9 @@ describe('registrations that are wrong fail the packaging on one line, naming th
     expect(message({ validate, descripton: 'x' })).toBe(`${consumerTs} exports \`consumer\` with unknown field "descripton" (known: description, validate, secrets) (docs/providers.md)`);
     expect(message({ description: 'x' })).toMatch(/must give `consumer.validate\(env\)`/);
     expect(message({ validate, description: '' })).toMatch(/must give `consumer.description` as a non-empty string/);
-    expect(message({ validate, secrets: { refVariable: [] } })).toMatch(/`consumer.secrets` with the unknown field "refVariable" \(known: prefixes, refVariables, headerVariables, urlCredentials, authorization\)/);
+    expect(message({ validate, secrets: { refVariable: [] } })).toMatch(/`consumer.secrets` with the unknown field "refVariable" \(known: prefixes, refVariables, headerVariables, urlCredentials, authorization, extensionRefs\)/);
+    expect(message({ validate, secrets: { extensionRefs: { ACME_KEY_ARN: 'vault' } } })).toMatch(/must give `consumer.secrets.extensionRefs` as a map of variable names to 'ssm' or 'secretsmanager'/);
+    expect(specOf('acme', { consumer: { validate, secrets: { extensionRefs: { ACME_KEY_ARN: 'secretsmanager' } } } }, consumerTs).secrets.extensionRefs).toEqual({ ACME_KEY_ARN: 'secretsmanager' });
     expect(message({ validate, secrets: { refVariables: 'ACME_TOKEN_REF' } })).toMatch(/must give `consumer.secrets.refVariables` as a list of strings/);
     // The defaults: the name's own prefix, no references.
     const spec = specOf('acme-metrics', { consumer: { validate } }, consumerTs);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
+import { isLoopbackHost, loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
+import { consumer } from '../../../functions/consumers/statsd/consumer.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 
 /** The variable a bad environment is rejected for. */
@@ -52,6 +53,29 @@ describe('loadStatsdConfig', () => {
     expect(loadStatsdConfig({ STATSD_HOST: '10.0.3.7' }).transport.maxDatagramBytes).toBe(1432);
     expect(loadStatsdConfig({ STATSD_HOST: 'statsd.internal', STATSD_PROTOCOL: 'tcp' }).transport.maxDatagramBytes).toBe(1432);
     expect(loadStatsdConfig({ STATSD_MAX_DATAGRAM_BYTES: '4096' }).transport.maxDatagramBytes).toBe(4096);
+  });
+
+  it('loopback hosts: localhost, 127.0.0.0/8 and ::1, nothing else', () => {
+    expect(['localhost', '127.0.0.1', '127.0.0.53', '127.255.255.254', '::1'].filter((h) => !isLoopbackHost(h))).toEqual([]);
+    expect(['10.0.3.7', '128.0.0.1', '127.example.com', 'localhost.example.com', '::2', '0.0.0.0', 'statsd.internal'].filter(isLoopbackHost)).toEqual([]);
+  });
+
+  it('the cold start sends to 127.0.0.1 as before; only packaging asks who listens there in Lambda', () => {
+    expect(() => loadStatsdConfig({})).not.toThrow();
+    const deploy = { region: 'eu-west-1', bundleExcludes: ['unix-dgram'], layers: [] };
+    const refusal = (() => {
+      try {
+        consumer.validate({}, deploy);
+        return undefined;
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect([refusal!.variable, refusal!.message]).toEqual(['STATSD_HOST', expect.stringContaining('arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension-ARM:<version>')]);
+    const extension = { ...deploy, layers: ['arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension-ARM:77'] };
+    expect(() => consumer.validate({ DD_API_KEY_SSM_NAME: 'datadog-api-key' }, extension)).not.toThrow();
+    expect(() => consumer.validate({ STATSD_HOST: 'statsd.internal' }, deploy)).not.toThrow();
   });
 
   it('Telegraf and plain StatsD default to timings (they have no distributions)', () => {

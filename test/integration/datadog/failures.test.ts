@@ -1,0 +1,120 @@
+/**
+ * How the Datadog provider meets the intake's answers (docs/datadog.md#failures), against the local
+ * schema-validating receiver: a 429 waits out `X-RateLimit-Reset`; a 400 is dropped with Datadog's
+ * message and never retried; a 403 fetches the API key again once; points too old for Datadog are dropped
+ * with their own reason before any request; a hanging intake times out and the records are redelivered.
+ */
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDatadogProvider } from '../../../functions/consumers/datadog/DatadogProvider.ts';
+import { loadDatadogConfig } from '../../../functions/consumers/datadog/config.ts';
+import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
+import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
+import { fakeLambdaContext, kinesisEventFromRecords, recordData } from '../../../shared/consumer/testing/kinesisEvent.ts';
+import type { AnyProvider } from '../../../shared/consumer/types.ts';
+import { createMemoryLogger } from '../../../shared/log/logger.ts';
+import type { SecretResolver } from '../../../shared/secrets/secretResolver.ts';
+import { startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
+
+let receiver: DatadogReceiver;
+beforeAll(async () => {
+  receiver = await startDatadogReceiver();
+});
+afterAll(async () => {
+  await receiver?.close();
+});
+beforeEach(() => {
+  receiver.reset();
+  receiver.answer = () => 'validate';
+});
+
+/** Documents with `Orders` (Count) and `Latency` (Milliseconds), `n` of them, at `at` (ms). */
+function event(n: number, at = Date.now() - 1_000): KinesisStreamEvent {
+  const docs = Array.from({ length: n }, (_, i) => ({
+    emf: { _aws: { Timestamp: at + i, CloudWatchMetrics: [{ Namespace: 'Shop', Dimensions: [['service']], Metrics: [{ Name: 'Orders', Unit: 'Count' }, { Name: 'Latency', Unit: 'Milliseconds' }] }] }, service: 'orders', Orders: 1, Latency: 10 + i },
+    timestamp: at + i,
+  }));
+  return kinesisEventFromRecords([recordData(docs.slice(0, n / 2)), recordData(docs.slice(n / 2))]);
+}
+
+async function run(provider: AnyProvider, e: KinesisStreamEvent, remainingMs = 30_000) {
+  const logger = createMemoryLogger();
+  let summary: ConsumerSummary | undefined;
+  const handler = createConsumerHandler(provider, { env: {}, logger, retry: { retries: 3, minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false }, onSummary: (s) => (summary = s) });
+  const response = await handler(e, fakeLambdaContext({ remainingMs }));
+  return { response, summary: summary!, logger };
+}
+
+const keyResolver = (...keys: string[]): SecretResolver & { calls: number } => {
+  const r = { calls: 0, resolve: async () => keys[Math.min(r.calls++, keys.length - 1)]!, invalidate: () => undefined };
+  return r;
+};
+
+const provider = (env: Record<string, string> = {}, secrets: SecretResolver = keyResolver(receiver.apiKey)) =>
+  createDatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url, ...env }), { secrets });
+
+const sum = (xs: readonly number[] | undefined) => (xs ?? []).reduce((a, b) => a + b, 0);
+
+describe('datadog provider failures', () => {
+  it('429: waits the seconds X-RateLimit-Reset gives, then delivers everything once', async () => {
+    receiver.answer = (_r, i) => (i === 0 ? { status: 429, headers: { 'X-RateLimit-Limit': '100', 'X-RateLimit-Period': '10', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '1' }, body: '{"errors":["Rate limit exceeded"]}' } : 'validate');
+    const { response, summary } = await run(await provider(), event(10));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary.retries).toBe(1);
+    const [first, second] = receiver.requests;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1_000);
+    expect(sum(receiver.distributionValues().get('Shop.Orders{service:orders}'))).toBe(10);
+  });
+
+  it('400: the data are dropped with Datadog\'s message, counted, never retried; the shard goes on', async () => {
+    receiver.answer = () => ({ status: 400, body: '{"errors":["Payload is not in the expected format"]}' });
+    const { response, summary, logger } = await run(await provider(), event(10));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary.retries).toBe(0);
+    expect(summary.dropped).toEqual({ datadog_rejected: 20 });
+    expect(receiver.requests).toHaveLength(1);
+    expect(JSON.stringify(logger.entries)).toContain('Payload is not in the expected format');
+  });
+
+  it('403: the API key is fetched again once (it may have been rotated) and the request sent with it', async () => {
+    const secrets = keyResolver('revoked-key', receiver.apiKey);
+    const { response, summary } = await run(await provider({}, secrets), event(4));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(secrets.calls).toBe(2);
+    expect(receiver.requests.map((r) => r.status)).toEqual([403, 202]);
+    expect(summary.dropped).toEqual({});
+  });
+
+  it('a key that stays wrong: the data are dropped as forbidden, counted, not retried forever', async () => {
+    const { response, summary } = await run(await provider({}, keyResolver('wrong')), event(4));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary.dropped).toEqual({ datadog_forbidden: 8 });
+  });
+
+  it('points older than Datadog accepts are dropped with their own reason before any request; the others go', async () => {
+    const old = event(4, Date.now() - 2 * 3_600_000);
+    const fresh = event(4);
+    const both = { Records: [...old.Records, ...fresh.Records].map((r, i) => ({ ...r, kinesis: { ...r.kinesis, sequenceNumber: String(1000 + i) } })) };
+    const { response, summary } = await run(await provider(), both);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(summary.dropped).toEqual({ datadog_point_too_old: 8 });
+    expect(summary.delivered).toBe(8);
+    expect(receiver.problems()).toEqual([]);
+    expect(sum(receiver.distributionValues().get('Shop.Orders{service:orders}'))).toBe(4);
+  });
+
+  it('with Historical Metrics Ingestion (DD_MAX_POINT_AGE_SECONDS) old points are sent', async () => {
+    const { summary } = await run(await provider({ DD_MAX_POINT_AGE_SECONDS: '86400' }), event(4, Date.now() - 2 * 3_600_000));
+    expect(summary.dropped).toEqual({});
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('an intake that never answers times out; the records are redelivered, not lost', async () => {
+    receiver.answer = () => 'hang';
+    const e = event(4);
+    const { response, summary } = await run(await provider({ DD_TIMEOUT_MS: '200' }), e, 2_000);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: e.Records[0]!.kinesis.sequenceNumber }]);
+    expect(summary.delivered).toBe(0);
+    expect(summary.redelivery?.error).toMatch(/request failed/);
+  });
+});
