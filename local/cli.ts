@@ -8,8 +8,8 @@ import type { Env } from '../shared/config/env.ts';
 import { INPUT_FORMATS, type InputFormat } from './input/types.ts';
 import { UsageError } from '../shared/errors.ts';
 
-/** What `--show` prints: what the Prometheus or the StatsD provider would send. */
-const SHOW_TARGETS = ['prometheus', 'statsd'] as const;
+/** What `--show` prints: what the Prometheus, the StatsD or the Datadog provider would send. */
+const SHOW_TARGETS = ['prometheus', 'statsd', 'datadog'] as const;
 type ShowTarget = (typeof SHOW_TARGETS)[number];
 
 export const USAGE = `Usage: npm start -- [INPUT] [options]
@@ -41,7 +41,7 @@ Options
   --timeout S            consumer function timeout in seconds         (default 10)
   --handler FILE         also run the Kinesis handler FILE exports as 'handler' (repeatable)
   --show WHAT            after the summary, print on stdout what a provider would send, instead of
-                         sending it (repeat --show, or write prometheus,statsd, for both):
+                         sending it (repeat --show, or write a list such as prometheus,statsd):
                          prometheus  the remote-write series, each with its labels and latest value, in
                                      the text exposition format; every PROM_RW_* setting applies (e.g.
                                      PROM_RW_MODE=samples); PROM_RW_URL may be unset and, if set, is not
@@ -50,6 +50,10 @@ Options
                                      applies (style, prefix, tags, types, datagram size); the real
                                      provider sends them over UDP to a listener in this process on
                                      127.0.0.1, never to STATSD_HOST, which may be unset
+                         datadog     each request to Datadog's API: POST and its URL, then its JSON body
+                                     (before compression); every DD_* setting applies; DD_URL or
+                                     DD_SITE only decide the URL printed, which is not contacted;
+                                     DD_API_KEY_REF may be unset and, if set, is not fetched
   --prometheus-preview   the same as --show prometheus (its former name)
   --pipeline-metrics     after the summary (and --show), print on stdout the pipeline's own metrics
                          the run's invocations would publish (EmfFanout/Pipeline, docs/monitoring.md):
@@ -61,6 +65,7 @@ Options
 Providers (same variables as the deployed consumers)
   PROM_RW_URL=…          Prometheus remote write (and every PROM_RW_* setting)
   STATSD_HOST=…          StatsD / DogStatsD (and every STATSD_* setting)
+  DD_API_KEY_REF=…       Datadog's HTTP API (and every DD_* setting)
   EXAMPLE_HTTP_URL=…     the example JSON-lines HTTP provider
   LOG_LEVEL=…            handlers' JSON logs on stderr (default warn)
 
@@ -151,7 +156,7 @@ export function parseCli(argv: readonly string[], env: Env = {}): CliOptions {
   if (npmShow !== undefined && npmShow !== '') {
     if (npmShow !== 'true') show.push(npmShow);
     else if (positionals[0] !== undefined && isShowList(positionals[0])) show.push(positionals.shift()!);
-    else throw new UsageError('npm read --show as its own option, without its value; write npm start -- --show prometheus (or statsd)');
+    else throw new UsageError('npm read --show as its own option, without its value; write npm start -- --show prometheus (or statsd, or datadog)');
   }
   if (positionals.length > 1) throw new UsageError(`expected at most one INPUT, got ${positionals.length}: ${positionals.join(' ')}`);
   const format = values.format as InputFormat;

@@ -1,8 +1,8 @@
 /**
  * `npm start`: the whole pipeline on one machine, with no AWS account and no configuration.
  * See `cli.ts` for the options and `pipeline.ts` for what runs. The data (and, last, what `--show`
- * prints: the Prometheus series, the StatsD lines) go to stdout; progress, the handlers' warnings and
- * the summary go to stderr. Exit code (`USAGE` documents it): 0 when nothing was lost, 1 when something was (the
+ * prints: the Prometheus series, the StatsD lines, the Datadog requests) go to stdout; progress, the
+ * handlers' warnings and the summary go to stderr. Exit code (`USAGE` documents it): 0 when nothing was lost, 1 when something was (the
  * summary names it), 2 on bad usage or configuration (an INPUT or --handler FILE that cannot be read
  * or loaded included) or when INPUT matched no known format (`input/recognise.ts`; said after the
  * summary), 3 when the run failed on an unexpected error (its stack is printed). An unsupported
@@ -18,6 +18,7 @@ import type { Env } from '../shared/config/env.ts';
 import { EmfFanoutError } from '../shared/errors.ts';
 import { createLineLogger, parseLogLevel } from '../shared/log/logger.ts';
 import { parseCli, USAGE, UsageError, type CliOptions } from './cli.ts';
+import { DatadogPreview } from './datadogPreview.ts';
 import { rebaseEvents } from './input/rebase.ts';
 import { readInput } from './input/readInput.ts';
 import { InputRecognition } from './input/recognise.ts';
@@ -129,14 +130,15 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
   const logger = createLineLogger({ level: parseLogLevel(io.env.LOG_LEVEL ?? 'warn'), write: (line) => io.stderr(`${line}\n`) });
   const prometheusPreview = cli.show.includes('prometheus') ? new PrometheusPreview() : undefined;
   const statsdPreview = cli.show.includes('statsd') ? new StatsdPreview() : undefined;
+  const datadogPreview = cli.show.includes('datadog') ? new DatadogPreview() : undefined;
   const pipelineMetrics = cli.pipelineMetrics ? new PipelineMetricsPreview() : undefined;
   try {
     const providers = await createLocalProviders(io.env, {
       console: cli.console, quiet: cli.quiet, write: io.stdout,
-      ...(prometheusPreview && { prometheusPreview }), ...(statsdPreview && { statsdPreview }),
+      ...(prometheusPreview && { prometheusPreview }), ...(statsdPreview && { statsdPreview }), ...(datadogPreview && { datadogPreview }),
     });
     providers.push(...(await loadHandlers(cli.handlers, new Set(providers.map((p) => p.name)))));
-    if (providers.length === 0) throw new UsageError('no provider to run: --no-console and no PROM_RW_URL, STATSD_HOST, EXAMPLE_HTTP_URL, --show or --handler');
+    if (providers.length === 0) throw new UsageError('no provider to run: --no-console and no PROM_RW_URL, STATSD_HOST, DD_API_KEY_REF, EXAMPLE_HTTP_URL, --show or --handler');
     const shown = (p: LocalProvider) => ((cli.show as readonly string[]).includes(p.name) ? `${p.name} (preview, nothing sent)` : p.name);
     io.stderr(`emf-fanout local: ${cli.input === undefined ? 'the bundled sample' : cli.input === '-' ? 'standard input' : cli.input} → forwarder → embedded Kinesis (${cli.shards} shard${cli.shards > 1 ? 's' : ''}) → ${providers.map(shown).join(', ')}\n`);
     const summary = await runLocalPipeline({
@@ -156,7 +158,8 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
     io.stderr(renderSummary(summary));
     // What each provider would send, after the summary, on stdout (with the data, so it can be piped).
     await statsdPreview?.close();
-    for (const target of cli.show) io.stdout(target === 'prometheus' ? prometheusPreview!.render() : statsdPreview!.render());
+    const previews = { prometheus: prometheusPreview, statsd: statsdPreview, datadog: datadogPreview } as const;
+    for (const target of cli.show) io.stdout(previews[target]!.render());
     if (pipelineMetrics) io.stdout(pipelineMetrics.render(pipelineMetricsEnabled(io.env)));
     if (statsdPreview && statsdPreview.lost > 0) io.stderr(`warning: ${statsdPreview.lost} StatsD datagram(s) did not reach the preview's listener; the lines printed are incomplete\n`);
     // Before loss: an input in no known format held no data to lose (its lines were plain), so 2 says more than 1.

@@ -108,13 +108,15 @@ export function createConsumerHandler(provider: AnyProvider, options: ConsumerHa
         const r = outcome.result;
         if (r.status === 'retryable') {
           gaveUp = outcome;
-          // The data the provider says it delivered before giving up are confirmed: Lambda resumes after them.
+          // The data the provider says it settled before giving up are confirmed: Lambda resumes after them.
           const done = provider.flush ? 0 : Math.min(Math.max(0, Math.floor(r.delivered ?? 0)), chunk.length);
           if (done > 0) {
+            const reasons = Object.keys(r.dropped ?? {});
+            const lost = reasons.length === 0 ? 0 : countDropped(issues.dropped, { status: 'failure', reason: reasons[0]!, error: r.error, dropped: r.dropped! }, done, `${provider.name} lost`);
             sent += done;
             confirmed = sent;
-            ledger.settle(confirmed, false);
-            stats.delivered += done;
+            ledger.settle(confirmed, lost > 0);
+            stats.delivered += done - lost;
           }
           break;
         }

@@ -69,8 +69,8 @@ export async function callWithRetry(
   }
   let attempts = 0;
   let stoppedBy: RetryOutcome['stoppedBy'] = 'retries';
-  // The most data an attempt said it delivered: a later attempt that is abandoned or throws does not undo them.
-  let delivered = 0;
+  // The most data an attempt said it settled: a later attempt that is abandoned or throws does not undo them.
+  let settled: Pick<Extract<SendResult, { status: 'retryable' }>, 'delivered' | 'dropped'> = {};
   try {
     const result = await pRetry(
       async () => {
@@ -79,8 +79,8 @@ export async function callWithRetry(
         const r = await guarded(call, ctx, window, logger, label);
         estimate.ms = Math.max(estimate.ms, Date.now() - started);
         if (r.status === 'retryable') {
-          delivered = Math.max(delivered, r.delivered ?? 0);
-          throw new RetryableResult(delivered > 0 ? { ...r, delivered } : r);
+          if ((r.delivered ?? 0) >= (settled.delivered ?? 0)) settled = { ...(r.delivered === undefined ? {} : { delivered: r.delivered }), ...(r.dropped === undefined ? {} : { dropped: r.dropped }) };
+          throw new RetryableResult({ ...r, ...settled });
         }
         return r;
       },

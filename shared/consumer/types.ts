@@ -108,15 +108,23 @@ export interface SendContext {
  * The outcome of one `send`:
  * - `success`: delivered.
  * - `retryable`: not delivered, may succeed later (5xx, 429, network). `retryAfterMs` honours `Retry-After`.
- *   `delivered` (a provider without `flush` only): the first `delivered` data of the call were delivered all
- *   the same; when the handler gives up, Lambda then redelivers from the first datum after them, so a
+ *   `delivered` (a provider without `flush` only): the first `delivered` data of the call were settled all
+ *   the same (delivered, or lost for good as `dropped` counts by reason); when the handler gives up, Lambda then redelivers from the first datum after them, so a
  *   provider whose receiver does not de-duplicate (Datadog distributions add up) never sends them twice.
  * - `failure`: will never succeed (a 4xx other than 429): the data is counted as dropped with `reason`
  *   and logged with the receiver's message; it is NOT retried and does not block the shard.
  */
 export type SendResult =
   | { status: 'success' }
-  | { status: 'retryable'; error: Error; retryAfterMs?: number; delivered?: number }
+  | {
+      status: 'retryable';
+      error: Error;
+      retryAfterMs?: number;
+      /** See above: the first `delivered` data of the call are settled (a provider without `flush` only). */
+      delivered?: number;
+      /** Of those `delivered` data, the ones lost for good (dropped, rejected), by reason. */
+      dropped?: Readonly<Record<string, number>>;
+    }
   | {
       status: 'failure';
       error: Error;

@@ -18,7 +18,7 @@ import { Tally } from '../../../shared/tally.ts';
 import { compressBody, createDatadogClient, DISTRIBUTION_POINTS_PATH, SERIES_PATH, type DatadogClient } from './client.ts';
 import type { DatadogConfig } from './config.ts';
 import { SeriesState } from './series.ts';
-import { DatadogTranslator, type DistributionRequest, type SeriesChange } from './translate.ts';
+import { DatadogTranslator, type DistributionRequest, type Loss, type SeriesChange } from './translate.ts';
 
 export interface DatadogProviderDeps {
   /** Default: a resolver with its own per-container cache. */
@@ -44,14 +44,21 @@ interface ChunkState {
   written: Set<string>;
   rejected: Set<string>;
   dropped: Tally;
+  /** Problems that cost no datum (a property that cannot be a tag). */
+  warnings: Tally;
   /** Data rejected by Datadog, by reason. */
   rejectedData: Tally;
-  /** The first position of a datum dropped or rejected: never reported as delivered. */
-  firstLost: number;
+  /** Every datum lost for good so far (dropped or rejected), with its position, for a partial result. */
+  lost: Loss[];
   /** Series changes before this position are in the state. */
   committed: number;
   data: number;
+  /** Where translation stopped (`DatadogTranslator`'s `stoppedAt`); the rest of the chunk is for a later invocation. */
+  stoppedAt?: number;
 }
+
+/** A `retryAfterMs` past any invocation's deadline: the handler gives up at once (the data left are redelivered). */
+const NOW_REDELIVER_MS = 24 * 3_600_000;
 
 /**
  * Creates the provider; resolves the API key now (call it at cold start, with top-level await).
@@ -113,6 +120,7 @@ export class DatadogProvider implements StreamingProvider {
       s = this.plan(data, Math.max(0, ctx.deadline - Date.now()));
       this.chunks.set(data, s);
       if (s.dropped.total > 0) ctx.logger.warn('datadog: data not sent', { dropped: s.dropped.counts, examples: s.dropped.examples });
+      if (s.warnings.total > 0) ctx.logger.warn('datadog: translation notes', { counts: s.warnings.counts, examples: s.warnings.examples });
     }
     const refreshed = { done: false };
 
@@ -124,9 +132,13 @@ export class DatadogProvider implements StreamingProvider {
       if (answer.status === 'success') this.series.accepted(r);
       for (const k of r.keys) (answer.status === 'success' ? s.written : s.rejected).add(k);
       if (answer.status === 'failure') {
-        this.rejected(s, answer, r.data, ctx);
+        this.rejected(s, answer, 0, ctx);
         const keys = new Set(r.keys);
-        for (const c of s.changes) if (keys.has(c.key)) s.firstLost = Math.min(s.firstLost, c.position);
+        for (const c of s.changes) {
+          if (!keys.has(c.key)) continue;
+          s.rejectedData.add(answer.reason, answer.error.message);
+          s.lost.push({ at: c.position, reason: answer.reason });
+        }
       }
     }
 
@@ -139,8 +151,12 @@ export class DatadogProvider implements StreamingProvider {
       s.answered[k] = answer.status === 'success' ? 'accepted' : answer;
       if (answer.status === 'failure') {
         this.rejected(s, answer, r.data, ctx);
-        s.firstLost = Math.min(s.firstLost, k === 0 ? 0 : s.distributions[k - 1]!.end);
+        s.lost.push(...Array.from({ length: r.data }, () => ({ at: k === 0 ? 0 : s.distributions[k - 1]!.end, reason: answer.reason })));
       }
+    }
+    if (s.stoppedAt !== undefined) {
+      const error = new Error(`the requests of this chunk reached their limit at datum ${s.stoppedAt} (weights expanded to many values): the rest is redelivered`);
+      return this.giveUp(s, { status: 'retryable', error, retryAfterMs: NOW_REDELIVER_MS }, s.stoppedAt);
     }
 
     // 3. Everything answered: the series changes are delivered (but rejected ones). Points whose value
@@ -166,7 +182,7 @@ export class DatadogProvider implements StreamingProvider {
       this.expiredAt = now;
     }
     const plan = this.translator.translate(data, window);
-    const { admitted, firstDropped } = this.series.admit(plan.changes, plan.dropped);
+    const admitted = this.series.admit(plan.changes, plan.dropped, plan.lost);
     return {
       distributions: plan.distributions,
       answered: new Array<undefined>(plan.distributions.length).fill(undefined),
@@ -174,18 +190,22 @@ export class DatadogProvider implements StreamingProvider {
       written: new Set(),
       rejected: new Set(),
       dropped: plan.dropped,
+      warnings: plan.warnings,
       rejectedData: new Tally(),
-      firstLost: Math.min(plan.firstDropped, firstDropped),
+      lost: plan.lost,
       committed: 0,
       data: plan.data,
+      ...(plan.stoppedAt === undefined ? {} : { stoppedAt: plan.stoppedAt }),
     };
   }
 
-  /** A request failing as the chunk gives up: the data before `prefix` are delivered, unless one of them was lost. */
+  /** The chunk stops before `prefix`: the data before it are settled (delivered, or lost and counted by reason). */
   private giveUp(s: ChunkState, answer: Retryable, prefix: number): SendResult {
-    const delivered = Math.min(prefix, s.firstLost);
-    this.commit(s, delivered);
-    return delivered > 0 ? { ...answer, delivered } : answer;
+    this.commit(s, prefix);
+    if (prefix <= 0) return answer;
+    const dropped: Record<string, number> = {};
+    for (const l of s.lost) if (l.at < prefix) dropped[l.reason] = (dropped[l.reason] ?? 0) + 1;
+    return Object.keys(dropped).length === 0 ? { ...answer, delivered: prefix } : { ...answer, delivered: prefix, dropped };
   }
 
   /** Writes the points whose committed value Datadog does not hold (best effort: what fails stays dirty). */
@@ -203,8 +223,9 @@ export class DatadogProvider implements StreamingProvider {
     s.committed = upTo;
   }
 
+  /** Counts `data` data rejected by `answer` (0: the caller counts them) and logs Datadog's message. */
   private rejected(s: ChunkState, answer: Failure, data: number, ctx: SendContext): void {
-    s.rejectedData.add(answer.reason, answer.error.message, data);
+    if (data > 0) s.rejectedData.add(answer.reason, answer.error.message, data);
     ctx.logger.warn('datadog: a request was rejected; its data are dropped', { reason: answer.reason, error: answer.error.message, data });
   }
 

@@ -8,7 +8,7 @@
  * only once the data they come from are delivered (`commit`), so redelivered data add up exactly once.
  */
 import type { Tally } from '../../../shared/tally.ts';
-import { DATADOG_REASONS, ENVELOPE_BYTES, type SeriesChange } from './translate.ts';
+import { DATADOG_REASONS, ENVELOPE_BYTES, type Loss, type SeriesChange } from './translate.ts';
 
 interface Point {
   head: string;
@@ -48,25 +48,24 @@ export class SeriesState {
   }
 
   /**
-   * The changes that may be kept: a point not kept yet is refused (counted in `dropped`) once the container
-   * keeps `maxSeries`. `firstDropped`: the position of the first refused one (`Infinity`: none).
+   * The changes that may be kept: a point not kept yet is refused once the container keeps `maxSeries`
+   * (counted in `dropped`, its position in `lost`).
    */
-  admit(changes: readonly SeriesChange[], dropped: Tally): { admitted: SeriesChange[]; firstDropped: number } {
+  admit(changes: readonly SeriesChange[], dropped: Tally, lost: Loss[]): SeriesChange[] {
     const fresh = new Set<string>();
     const admitted: SeriesChange[] = [];
-    let firstDropped = Number.POSITIVE_INFINITY;
     for (const c of changes) {
       if (!this.points.has(c.key) && !fresh.has(c.key)) {
         if (this.points.size + fresh.size >= this.maxSeries) {
           dropped.add(DATADOG_REASONS.series_limit, () => `${this.maxSeries} series × intervals kept already (DD_MAX_SERIES)`);
-          firstDropped = Math.min(firstDropped, c.position);
+          lost.push({ at: c.position, reason: DATADOG_REASONS.series_limit });
           continue;
         }
         fresh.add(c.key);
       }
       admitted.push(c);
     }
-    return { admitted, firstDropped };
+    return admitted;
   }
 
   /**

@@ -81,9 +81,20 @@ export interface TranslateResult {
   dropped: Tally;
   /** Problems that cost no datum (an allow-listed property that cannot be a tag), for the log. */
   warnings: Tally;
-  /** Position of the first datum dropped (`Infinity`: none). */
-  firstDropped: number;
+  /** The position and reason of each datum dropped, in order. */
+  lost: Loss[];
+  /**
+   * Where the chunk was cut because its requests would hold more than `MAX_CHUNK_BYTES` (data whose weights
+   * expand to many values): the data from here on were not read, and go in a later invocation.
+   */
+  stoppedAt?: number;
   data: number;
+}
+
+/** A datum not sent: where it is in the chunk, and why. */
+export interface Loss {
+  at: number;
+  reason: string;
 }
 
 /** The window of timestamps Datadog accepts, ms since the epoch. */
@@ -99,6 +110,15 @@ interface MetricEntry {
   /** `"metric":"<name>"`. */
   nameJson: string;
 }
+
+/**
+ * Most request bytes one chunk's translation holds (distribution values written out, weights expanded). A
+ * chunk of ordinary data holds a few hundred kilobytes; a producer's statistic sets with large `Counts` can
+ * expand to far more, and the consumer's memory must not depend on what a document says.
+ */
+const MAX_CHUNK_BYTES = 16 * 1_048_576;
+/** The longest text of a number (`-1.2345678901234567e-308`) and its comma. */
+const MAX_VALUE_BYTES = 25;
 
 /** `{"series":[` and `]}`: the bytes of a request body around its series. */
 export const ENVELOPE_BYTES = 13;
@@ -153,19 +173,24 @@ export class DatadogTranslator {
       let body = '';
       for (const s of series.values()) body += (body === '' ? '' : ',') + seriesJson(s);
       distributions.push({ body: `{"series":[${body}]}`, end, data: inRequest, values });
+      chunkBytes += bytes;
       series = new Map();
       bytes = ENVELOPE_BYTES;
       inRequest = 0;
       values = 0;
     };
     let count = 0;
-    let firstDropped = Number.POSITIVE_INFINITY;
+    // Bytes of the requests closed so far, and where the chunk was cut when they reached MAX_CHUNK_BYTES.
+    let chunkBytes = 0;
+    let stoppedAt: number | undefined;
+    const lost: Loss[] = [];
     const drop = (reason: string, i: number, example: () => string) => {
       dropped.add(reason, example);
-      if (i < firstDropped) firstDropped = i;
+      lost.push({ at: i, reason });
     };
     data.forEach((d, i) => {
       count++;
+      if (stoppedAt !== undefined) return;
       const m = this.metric(d);
       if (d.timestamp < window.oldest || d.timestamp > window.newest) {
         const reason = d.timestamp < window.oldest ? DATADOG_REASONS.too_old : DATADOG_REASONS.in_future;
@@ -194,13 +219,19 @@ export class DatadogTranslator {
         complete = i + 1;
         return;
       }
+      if (i > 0 && chunkBytes + bytes + this.obs.length * MAX_VALUE_BYTES > MAX_CHUNK_BYTES) {
+        // The chunk's requests would hold too much (weights expanded): the rest goes in a later invocation.
+        stoppedAt = i;
+        return;
+      }
       const key = `${m.nameJson}${tagsJson}`;
       const head = `{${m.nameJson},"type":"distribution","tags":${tagsJson},`;
+      const headBytes = Buffer.byteLength(head) + 16;
       let s = series.get(key);
       let open = false;
       for (const x of this.obs) {
         const text = `${x}`;
-        if (bytes + text.length + 1 > max && inRequest + (open ? 1 : 0) > 0) {
+        if (bytes + text.length + 16 + (s === undefined ? headBytes : 0) > max && inRequest + (open ? 1 : 0) > 0) {
           // The request is full: close it. This datum is complete only if none of it is in the next.
           if (open) inRequest++;
           close(complete);
@@ -212,7 +243,7 @@ export class DatadogTranslator {
           if (s === undefined) {
             s = { head, points: new Map() };
             series.set(key, s);
-            bytes += Buffer.byteLength(head) + 16;
+            bytes += headBytes;
           }
         }
         const prev = s.points.get(seconds);
@@ -229,8 +260,8 @@ export class DatadogTranslator {
       if (open) inRequest++;
       complete = i + 1;
     });
-    close(count);
-    return { distributions, changes, dropped, warnings: notes, firstDropped, data: count };
+    close(stoppedAt ?? count);
+    return { distributions, changes, dropped, warnings: notes, lost, data: count, ...(stoppedAt === undefined ? {} : { stoppedAt }) };
   }
 
   /** The observations of a distribution datum into `this.obs`, or why there are none to send. */

@@ -109,6 +109,50 @@ describe('datadog provider failures', () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
+  it('a dropped datum before a request that keeps failing: counted as dropped, and the redelivery re-sends nothing accepted', async () => {
+    // One invocation, one chunk: 2 old documents, then 400 fresh ones in requests of 1 KB; the second request fails.
+    const old = event(2, Date.now() - 2 * 3_600_000);
+    const fresh = event(400);
+    const e = { Records: [...old.Records, ...fresh.Records].map((r, i) => ({ ...r, kinesis: { ...r.kinesis, sequenceNumber: String(2000 + i) } })) };
+    receiver.answer = (_r, i) => (i >= 1 ? { status: 503 } : 'validate');
+    const p = await provider({ DD_MAX_REQUEST_BYTES: '1024' });
+    const logger = createMemoryLogger();
+    const summaries: ConsumerSummary[] = [];
+    const handler = createConsumerHandler(p, { env: {}, logger, retry: { retries: 2, minTimeoutMs: 10, maxTimeoutMs: 20, randomize: false }, onSummary: (x) => summaries.push(x) });
+    const first = await handler(e, fakeLambdaContext({ remainingMs: 30_000 }));
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(summaries[0]!.dropped).toEqual({ datadog_point_too_old: 4 });
+    expect(summaries[0]!.delivered).toBeGreaterThan(0);
+    receiver.answer = () => 'validate';
+    const at = e.Records.findIndex((r) => r.kinesis.sequenceNumber === first.batchItemFailures[0]!.itemIdentifier);
+    const again = await handler({ Records: e.Records.slice(at) }, fakeLambdaContext());
+    expect(again.batchItemFailures).toEqual([]);
+    expect(sum(receiver.distributionValues().get('Shop.Orders{service:orders}'))).toBe(400);
+    expect(receiver.distributionValues().get('Shop.Latency{service:orders}')).toHaveLength(400);
+    expect(summaries[0]!.delivered + summaries[1]!.delivered + 4).toBe(804);
+  });
+
+  it('a chunk whose weights expand past the memory bound is cut at a datum; the rest comes with the redelivery, exactly once', async () => {
+    const heavy = (i: number) => ({
+      emf: { _aws: { Timestamp: Date.now() - 1_000, CloudWatchMetrics: [{ Namespace: 'Shop', Dimensions: [['service']], Metrics: [{ Name: 'Size', Unit: 'Bytes' }] }] }, service: 'orders', Size: { Values: [1.2345678901234567 + i], Counts: [100_000], Sum: 1, Min: 1, Max: 1, Count: 100_000 } },
+    });
+    const e = kinesisEventFromRecords(Array.from({ length: 12 }, (_, i) => recordData([heavy(i)])));
+    const p = await provider();
+    const summaries: ConsumerSummary[] = [];
+    const handler = createConsumerHandler(p, { env: {}, logger: createMemoryLogger(), onSummary: (x) => summaries.push(x) });
+    let batch: KinesisStreamEvent = e;
+    for (let n = 0; n < 5; n++) {
+      const r = await handler(batch, fakeLambdaContext());
+      if (r.batchItemFailures.length === 0) break;
+      batch = { Records: batch.Records.slice(batch.Records.findIndex((x) => x.kinesis.sequenceNumber === r.batchItemFailures[0]!.itemIdentifier)) };
+    }
+    expect(summaries.length).toBeGreaterThan(1);
+    expect(summaries[0]!.redelivery?.error).toMatch(/reached their limit/);
+    expect(summaries.reduce((n, x) => n + x.delivered, 0)).toBe(12);
+    expect(receiver.distributionValues().get('Shop.Size{service:orders}')).toHaveLength(1_200_000);
+    expect(receiver.problems()).toEqual([]);
+  }, 60_000);
+
   it('an intake that never answers times out; the records are redelivered, not lost', async () => {
     receiver.answer = () => 'hang';
     const e = event(4);

@@ -2,7 +2,8 @@
  * The README's "Run it locally" examples, run as written. Each line of the block is matched to a case
  * below, so a new example without a test fails here. What a line needs from outside is made real on
  * loopback: `node app.js` is a process printing the sample's lines, `aws logs filter-log-events` a file in
- * that command's JSON shape, Prometheus and StatsD the real servers, `functions/consumers/mine` a handler.
+ * that command's JSON shape, Prometheus and StatsD the real servers, `functions/consumers/mine` a handler
+ * (`--show datadog` contacts nothing).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,6 +120,13 @@ describe('README: Run it locally, line by line', () => {
     const r = await run(argvOf(example('npm start -- --show statsd --no-console')));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^[A-Za-z][\w.]*:[-\d.e]+\|(c|g|d|ms|h)(\|#\S+)?$/m);
+  });
+
+  it('npm start -- --show datadog --no-console: the requests, each POST and its JSON body', async () => {
+    const r = await run(argvOf(example('npm start -- --show datadog --no-console')));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^POST https:\/\/api\.datadoghq\.com\/api\/v1\/distribution_points\n\{\n {2}"series": \[\n/m);
+    expect(r.stdout).toMatch(/^ {6}"metric": "[A-Za-z][\w.]*",$/m);
   });
 
   it('npm start -- --handler functions/consumers/mine/handler.ts: your own consumer, end to end', async () => {

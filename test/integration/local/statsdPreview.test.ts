@@ -165,7 +165,7 @@ describe('npm start --show statsd', () => {
 
     const bad = await run(['--show', 'foo'], {});
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^error: --show must be one of prometheus, statsd, got "foo"\n/);
+    expect(bad.stderr).toMatch(/^error: --show must be one of prometheus, statsd, datadog, got "foo"\n/);
 
     const badSetting = await run(['--show', 'statsd'], { STATSD_PREFIX: '1app' });
     expect(badSetting.code).toBe(2);

@@ -111,6 +111,15 @@ describe('createConsumerHandler: retryable results', () => {
     expect(names(provider)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].slice(confirmed));
   });
 
+  it('data a partial result says were lost among those it settled are counted as dropped by reason, not delivered', async () => {
+    const event = kinesisEventFromRecords([rec(['a', 'b', 'c']), rec(['d', 'e', 'f'])]);
+    const provider = new InMemoryProvider().always({ status: 'retryable', error: new Error('HTTP 503'), delivered: 4, dropped: { too_old: 1 } });
+    const { response, summary } = await invoke(provider, event);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: seq(event, 1) }]);
+    expect(summary.delivered).toBe(3);
+    expect(summary.dropped).toEqual({ too_old: 1 });
+  });
+
   it('the most any attempt said it delivered counts, even when a later attempt throws', async () => {
     const event = kinesisEventFromRecords([rec(['a', 'b', 'c']), rec(['d', 'e', 'f'])]);
     const provider = new InMemoryProvider().script({ status: 'retryable', error: new Error('HTTP 503'), delivered: 4 }).always(() => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SeriesState } from '../../../functions/consumers/datadog/series.ts';
-import type { SeriesChange } from '../../../functions/consumers/datadog/translate.ts';
+import type { Loss, SeriesChange } from '../../../functions/consumers/datadog/translate.ts';
 import { Tally } from '../../../shared/tally.ts';
 
 const HEAD = '{"metric":"N.orders","type":1,"interval":10,"tags":["emf_fanout_writer:w"],';
@@ -51,9 +51,10 @@ describe('SeriesState', () => {
   it('admits at most maxSeries points; expire forgets old intervals', () => {
     const s = new SeriesState(2);
     const dropped = new Tally();
-    const { admitted, firstDropped } = s.admit([count(1, 0, 100), count(1, 1, 110), count(1, 2, 100), count(1, 3, 120)], dropped);
+    const lost: Loss[] = [];
+    const admitted = s.admit([count(1, 0, 100), count(1, 1, 110), count(1, 2, 100), count(1, 3, 120)], dropped, lost);
     expect(admitted.map((c) => c.position)).toEqual([0, 1, 2]);
-    expect(firstDropped).toBe(3);
+    expect(lost).toEqual([{ at: 3, reason: 'datadog_series_limit' }]);
     expect(dropped.counts).toEqual({ datadog_series_limit: 1 });
     s.commit(admitted, 0, 3, new Set());
     expect(s.size).toBe(2);

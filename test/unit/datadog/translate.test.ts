@@ -85,7 +85,7 @@ describe('observations', () => {
       datadog_point_too_old: 1,
       datadog_point_in_future: 1,
     });
-    expect(r.firstDropped).toBe(1);
+    expect(r.lost.map((l) => l.at)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(seriesOf(r).map((s) => s.metric)).toEqual(['N.ok']);
   });
 });
@@ -116,6 +116,19 @@ describe('requests', () => {
     expect(r.distributions.slice(0, -1).every((q) => q.end <= 2)).toBe(true);
     expect(r.distributions.at(-1)!.end).toBe(3);
     expect(valuesOf(r)).toHaveLength(3002);
+  });
+});
+
+describe('the chunk\'s memory', () => {
+  it('stops reading a chunk whose requests would pass 16 MB (weights expanded), at a datum boundary, with at least one datum', () => {
+    const heavy = (name: string) => datum({ name, value: { sum: 0, min: 0, max: 0, count: 100_000, values: [1.2345678901234567], counts: [100_000] } });
+    const r = translate(Array.from({ length: 20 }, (_, i) => heavy(`h${i}`)), { DD_MAX_VALUES_PER_DATUM: '100000' });
+    expect(r.stoppedAt).toBeGreaterThan(0);
+    expect(r.stoppedAt).toBeLessThan(20);
+    expect(r.data).toBe(20);
+    expect(r.distributions.at(-1)!.end).toBe(r.stoppedAt);
+    expect(valuesOf(r)).toHaveLength(r.stoppedAt! * 100_000);
+    expect(r.distributions.reduce((n, q) => n + q.body.length, 0)).toBeLessThanOrEqual(16 * 1_048_576);
   });
 });
 

@@ -20,10 +20,15 @@ describe('parseCli', () => {
     expect(parseCli(['--show=prometheus']).show).toEqual(['prometheus']);
     expect(parseCli(['--show', 'statsd', '--show', 'prometheus', '--show', 'statsd']).show).toEqual(['statsd', 'prometheus']);
     expect(parseCli(['--show', 'prometheus, statsd']).show).toEqual(['prometheus', 'statsd']);
+    expect(parseCli(['--show', 'datadog']).show).toEqual(['datadog']);
+    expect(parseCli(['--show', 'prometheus,datadog', '--show', 'statsd,datadog']).show).toEqual(['prometheus', 'datadog', 'statsd']);
     expect(parseCli(['-', '--quiet', '--show', 'statsd', '--no-console'])).toMatchObject({ input: '-', quiet: true, console: false, show: ['statsd'] });
     expect(USAGE).toMatch(/^ {2}--show WHAT {12}\S/m);
     expect(USAGE).toContain('PROM_RW_URL may be unset');
     expect(USAGE).toContain('never to STATSD_HOST, which may be unset');
+    expect(USAGE).toMatch(/^ {25}datadog {5}each request to Datadog's API/m);
+    expect(USAGE).toMatch(/DD_API_KEY_REF may be unset and, if set, is not fetched/);
+    expect(USAGE).toMatch(/^ {2}DD_API_KEY_REF=… {7}Datadog's HTTP API/m);
   });
 
   it('keeps --prometheus-preview as --show prometheus', () => {
@@ -33,8 +38,9 @@ describe('parseCli', () => {
   });
 
   it('rejects a --show without a value or with a value it does not know, naming the ones it knows', () => {
-    expect(() => parseCli(['--show', 'foo'])).toThrow(new UsageError('--show must be one of prometheus, statsd, got "foo"'));
-    expect(() => parseCli(['--show', 'prometheus,'])).toThrow(/--show must be one of prometheus, statsd, got ""/);
+    expect(() => parseCli(['--show', 'foo'])).toThrow(new UsageError('--show must be one of prometheus, statsd, datadog, got "foo"'));
+    expect(() => parseCli(['--show', 'prometheus,'])).toThrow(/--show must be one of prometheus, statsd, datadog, got ""/);
+    expect(() => parseCli(['--show', 'Datadog'])).toThrow(/got "Datadog"/);
     expect(() => parseCli(['--show'])).toThrow(UsageError);
   });
 
@@ -42,13 +48,17 @@ describe('parseCli', () => {
     // `npm start --show statsd`: npm sets npm_config_show=true and passes "statsd" on as an argument.
     expect(parseCli(['statsd'], { npm_config_show: 'true' })).toMatchObject({ show: ['statsd'] });
     expect(parseCli(['statsd', 'in.log'], { npm_config_show: 'true' })).toMatchObject({ show: ['statsd'], input: 'in.log' });
+    expect(parseCli(['datadog'], { npm_config_show: 'true' })).toMatchObject({ show: ['datadog'] });
+    expect(parseCli(['prometheus,datadog', 'in.log'], { npm_config_show: 'true' })).toMatchObject({ show: ['prometheus', 'datadog'], input: 'in.log' });
     // `npm start --show=prometheus,statsd`: npm sets npm_config_show to the value.
     expect(parseCli([], { npm_config_show: 'prometheus,statsd' }).show).toEqual(['prometheus', 'statsd']);
-    expect(() => parseCli([], { npm_config_show: 'foo' })).toThrow(/--show must be one of prometheus, statsd, got "foo"/);
+    expect(parseCli([], { npm_config_show: 'datadog' }).show).toEqual(['datadog']);
+    expect(() => parseCli([], { npm_config_show: 'foo' })).toThrow(/--show must be one of prometheus, statsd, datadog, got "foo"/);
     // `npm start --show in.log`: npm kept no value for --show.
     expect(() => parseCli(['in.log'], { npm_config_show: 'true' })).toThrow(/npm start -- --show prometheus/);
     // Without npm_config_show an argument named like a target is an INPUT, as before.
     expect(parseCli(['statsd'])).toMatchObject({ input: 'statsd', show: [] });
+    expect(parseCli(['datadog'])).toMatchObject({ input: 'datadog', show: [] });
   });
 
   it('rejects values outside what Lambda allows, unknown flags and formats, naming them', () => {
