@@ -15,6 +15,7 @@ import { benchCompression } from './compression.ts';
 import { consumerRecords } from './consumers.ts';
 import { FORWARDER_CASES, type ForwarderBench } from './forwarder.ts';
 import type { ConsumerBench, PrometheusBench } from './consumers.ts';
+import type { DatadogBench } from './datadog.ts';
 import type { HandlerBench } from './handler.ts';
 import { benchLocalPipeline, localBenchRows } from './local.ts';
 import { median } from './measure.ts';
@@ -31,7 +32,7 @@ const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 5);
 /** The sections of the table, in order; `--only` picks some. */
 const SECTIONS = {
   forwarder: 'the forwarder in each configuration',
-  consumers: 'the Prometheus (both modes) and StatsD consumers, records of each compression',
+  consumers: 'the Prometheus (both modes) and StatsD consumers, records of each compression; Datadog (both modes), records brotli',
   handler: 'the consumer handler with a streaming and with a plain provider doing the same work',
   compression: 'record compression, time and size',
   rss: "the forwarder's peak RSS on the largest batch",
@@ -103,6 +104,18 @@ async function main(): Promise<void> {
   const per1000 = (mode: PrometheusBench['mode']) =>
     [...new Set(prometheus.filter((p) => p.mode === mode).map((p) => fmt((1000 * p.units) / p.observations, 1)))].join(' or ');
   if (prometheus.length > 0) rows.push(`| prometheus remote write, samples per 1,000 observations (${fmt(prometheus[0]!.observations)} observations; cumulative: one invocation from empty state, its 0 samples of new series included) | PROM_RW_MODE=samples ${per1000('samples')}, PROM_RW_MODE=cumulative ${per1000('cumulative')} | | | | | | | |`);
+
+  // Datadog in both modes (DD_MODE), records brotli (the forwarder's default); then what each run POSTs.
+  const datadog: DatadogBench[] = [];
+  for (const mode of sections.has('consumers') ? (['distributions', 'series'] as const) : []) {
+    const d = stage<DatadogBench>({ stage: 'datadog', compression: 'brotli', mode });
+    datadog.push(d);
+    rows.push(consumerRow(d));
+  }
+  if (datadog.length > 0) {
+    const sent = datadog.map((d) => `DD_MODE=${d.mode} ${fmt(d.requests)} requests, ${fmt(d.jsonBytes)} JSON bytes → ${fmt(d.wireBytes)} deflated (${fmt(d.jsonBytes / d.wireBytes, 1)}× smaller)`);
+    rows.push(`| datadog requests per corpus run (${fmt(datadog[0]!.observations)} observations; series: one invocation from empty state) | ${sent.join('; ')} | | | | | | | |`);
+  }
 
   // The handler around each kind of provider, with the same work: the plain row's ratio less the streaming row's is
   // what making each chunk an array of separate data costs (records brotli, the forwarder's default). The third row

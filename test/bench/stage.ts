@@ -9,9 +9,11 @@ import { readFileSync } from 'node:fs';
 import type { FixtureLine } from '../fixtures/types.ts';
 import { buildBatches, CORPUS } from './corpus.ts';
 import { benchPrometheus, consumerRecords } from './consumers.ts';
+import { benchDatadog } from './datadog.ts';
 import { benchForwarder, type ForwarderOptions } from './forwarder.ts';
 import { benchHandler, type HandlerSide, type HandlerWork } from './handler.ts';
 import { benchStatsd } from './statsd.ts';
+import type { DatadogMode } from '../../functions/consumers/datadog/config.ts';
 import type { Mode } from '../../functions/consumers/prometheus/config.ts';
 import type { RecordCompression } from '../../shared/record/format.ts';
 
@@ -19,6 +21,7 @@ export type StageRequest =
   | { stage: 'forwarder'; options: ForwarderOptions }
   | { stage: 'prometheus'; compression: RecordCompression; mode: Mode }
   | { stage: 'statsd'; compression: RecordCompression }
+  | { stage: 'datadog'; compression: RecordCompression; mode: DatadogMode }
   | { stage: 'handler'; compression: RecordCompression; work: HandlerWork; side: HandlerSide };
 
 
@@ -33,5 +36,7 @@ const result =
       ? benchPrometheus(consumerRecords(batches, req.compression), req.compression, req.mode)
       : req.stage === 'statsd'
         ? benchStatsd(consumerRecords(batches, req.compression), req.compression)
-        : await benchHandler(consumerRecords(batches, req.compression), req.compression, req.work, req.side);
+        : req.stage === 'datadog'
+          ? benchDatadog(consumerRecords(batches, req.compression), req.compression, req.mode)
+          : await benchHandler(consumerRecords(batches, req.compression), req.compression, req.work, req.side);
 process.stdout.write(JSON.stringify(result) + '\n');

@@ -104,12 +104,32 @@ export interface PointWindow {
 }
 
 interface MetricEntry {
+  namespace: string;
+  name: string;
   unit: EmfUnit | undefined;
   type: DatadogType;
   factor: number;
   /** `"metric":"<name>"`. */
   nameJson: string;
+  /** What is built once per tag set of the metric (emptied when its unit changes the type). */
+  series: Map<TagSet, SeriesEntry>;
 }
+
+/** One series (a metric and a tag set): its JSON heads and point keys, made once. */
+interface SeriesEntry {
+  /** `{"metric":…,"type":"distribution","tags":[…],` */
+  head: string;
+  headBytes: number;
+  /** count and gauge: the point key of each interval start (the same string each time, so its hash is kept). */
+  keys: Map<number, string>;
+}
+
+/**
+ * Most series entries a metric keeps, and metrics a translator keeps: emptied when full (hostile
+ * high-cardinality input), rebuilt as data come.
+ */
+const MAX_SERIES_PER_METRIC = 10_000;
+const MAX_METRICS = 10_000;
 
 /**
  * Most request bytes one chunk's translation holds (distribution values written out, weights expanded). A
@@ -123,24 +143,27 @@ const MAX_VALUE_BYTES = 25;
 /** `{"series":[` and `]}`: the bytes of a request body around its series. */
 export const ENVELOPE_BYTES = 13;
 
-/** One series of the request being built: its head and its points' values by second. */
+/** One series of the request being built: its points' values (as text) by second, in the order first seen. */
 interface Building {
-  head: string;
-  points: Map<number, string>;
+  entry: SeriesEntry;
+  points: Map<number, string[]>;
+  /** The point last added to (data of a document share their second). */
+  lastSecond: number;
+  last: string[];
 }
 
 /** The JSON of one series of the request (`{"metric":…,"points":[[t,[v,…]],…]}`). */
-function seriesJson(s: Building): string {
+function seriesJson(b: Building): string {
   let points = '';
-  for (const [t, values] of s.points) points += `${points === '' ? '' : ','}[${t},[${values}]]`;
-  return `${s.head}"points":[${points}]}`;
+  for (const [t, values] of b.points) points += `${points === '' ? '' : ','}[${t},[${values.join(',')}]]`;
+  return `${b.entry.head}"points":[${points}]}`;
 }
 
-/** A long-lived translator (one per container): metric entries and tag sets are cached across chunks. */
+/** A long-lived translator (one per container): metric entries, tag sets and series heads are cached across chunks. */
 export class DatadogTranslator {
   private readonly tagSets: TagSets;
-  private readonly tagsJson = new WeakMap<TagSet, string>();
   private readonly metrics = new Map<string, Map<string, MetricEntry>>();
+  private lastMetric: MetricEntry | undefined;
   private readonly writer: string;
   // The observations of the current datum (reused).
   private readonly obs: number[] = [];
@@ -160,100 +183,94 @@ export class DatadogTranslator {
     const notes = new Tally();
     const distributions: DistributionRequest[] = [];
     const changes: SeriesChange[] = [];
+    const lost: Loss[] = [];
     const max = this.o.maxRequestBytes;
     const interval = this.o.intervalSeconds;
-    let series = new Map<string, Building>();
+    let building = new Map<SeriesEntry, Building>();
     // Bytes of the request being built (its JSON without the closing), its data and values.
     let bytes = ENVELOPE_BYTES;
     let inRequest = 0;
     let values = 0;
+    // Data complete so far (all their values in requests built or being built).
     let complete = 0;
+    // Bytes of the requests closed so far, and where the chunk was cut when they reached MAX_CHUNK_BYTES.
+    let chunkBytes = 0;
+    let stoppedAt: number | undefined;
+    let count = 0;
     const close = (end: number) => {
-      if (series.size === 0) return;
+      if (building.size === 0) return;
       let body = '';
-      for (const s of series.values()) body += (body === '' ? '' : ',') + seriesJson(s);
+      for (const b of building.values()) body += (body === '' ? '' : ',') + seriesJson(b);
       distributions.push({ body: `{"series":[${body}]}`, end, data: inRequest, values });
       chunkBytes += bytes;
-      series = new Map();
+      building = new Map();
       bytes = ENVELOPE_BYTES;
       inRequest = 0;
       values = 0;
     };
-    let count = 0;
-    // Bytes of the requests closed so far, and where the chunk was cut when they reached MAX_CHUNK_BYTES.
-    let chunkBytes = 0;
-    let stoppedAt: number | undefined;
-    const lost: Loss[] = [];
-    const drop = (reason: string, i: number, example: () => string) => {
-      dropped.add(reason, example);
+    const drop = (reason: string, i: number, d: MetricDatum) => {
+      dropped.add(reason, () => `${d.namespace}/${d.name} at ${new Date(d.timestamp).toISOString()}: ${reason}`);
       lost.push({ at: i, reason });
     };
     data.forEach((d, i) => {
       count++;
       if (stoppedAt !== undefined) return;
-      const m = this.metric(d);
+      complete = i;
       if (d.timestamp < window.oldest || d.timestamp > window.newest) {
-        const reason = d.timestamp < window.oldest ? DATADOG_REASONS.too_old : DATADOG_REASONS.in_future;
-        drop(reason, i, () => `${d.namespace}/${d.name} at ${new Date(d.timestamp).toISOString()}`);
+        drop(d.timestamp < window.oldest ? DATADOG_REASONS.too_old : DATADOG_REASONS.in_future, i, d);
         complete = i + 1;
         return;
       }
-      const tags = this.tagSets.of(d, notes);
-      let tagsJson = this.tagsJson.get(tags);
-      if (tagsJson === undefined) {
-        // Sorted: Datadog's series is the set of its tags, so one set must always be one text (the series' key).
-        tagsJson = `[${tags.tags.map((t) => JSON.stringify(t.text)).sort().join(',')}]`;
-        this.tagsJson.set(tags, tagsJson);
-      }
+      const m = this.metric(d);
+      const e = this.seriesOf(m, this.tagSets.of(d, notes));
       const seconds = Math.floor(d.timestamp / 1000);
       if (m.type !== 'distribution') {
-        const change = this.change(d, m, tagsJson, seconds - (seconds % interval), i);
-        if (typeof change === 'string') drop(change, i, () => `${d.namespace}/${d.name}: ${change}`);
+        const change = this.change(d, m, e, seconds - (seconds % interval), i);
+        if (typeof change === 'string') drop(change, i, d);
         else changes.push(change);
         complete = i + 1;
         return;
       }
       const reason = this.observations(d, m.factor);
       if (reason !== undefined) {
-        drop(reason, i, () => `${d.namespace}/${d.name}: ${reason}`);
+        drop(reason, i, d);
         complete = i + 1;
         return;
       }
-      if (i > 0 && chunkBytes + bytes + this.obs.length * MAX_VALUE_BYTES > MAX_CHUNK_BYTES) {
+      const obs = this.obs;
+      if (i > 0 && chunkBytes + bytes + obs.length * MAX_VALUE_BYTES > MAX_CHUNK_BYTES) {
         // The chunk's requests would hold too much (weights expanded): the rest goes in a later invocation.
         stoppedAt = i;
         return;
       }
-      const key = `${m.nameJson}${tagsJson}`;
-      const head = `{${m.nameJson},"type":"distribution","tags":${tagsJson},`;
-      const headBytes = Buffer.byteLength(head) + 16;
-      let s = series.get(key);
+      let b = building.get(e);
       let open = false;
-      for (const x of this.obs) {
-        const text = `${x}`;
-        if (bytes + text.length + 16 + (s === undefined ? headBytes : 0) > max && inRequest + (open ? 1 : 0) > 0) {
+      for (let j = 0; j < obs.length; j++) {
+        const text = `${obs[j]}`;
+        if (bytes + text.length + 16 + (b === undefined ? e.headBytes : 0) > max && inRequest + (open ? 1 : 0) > 0) {
           // The request is full: close it. This datum is complete only if none of it is in the next.
           if (open) inRequest++;
           close(complete);
-          s = undefined;
+          b = undefined;
           open = false;
         }
-        if (s === undefined) {
-          s = series.get(key);
-          if (s === undefined) {
-            s = { head, points: new Map() };
-            series.set(key, s);
-            bytes += headBytes;
+        if (b === undefined) {
+          b = { entry: e, points: new Map(), lastSecond: Number.NaN, last: [] };
+          building.set(e, b);
+          bytes += e.headBytes;
+        }
+        if (b.lastSecond !== seconds) {
+          let point = b.points.get(seconds);
+          if (point === undefined) {
+            point = [];
+            b.points.set(seconds, point);
+            bytes += 16;
           }
+          b.lastSecond = seconds;
+          b.last = point;
         }
-        const prev = s.points.get(seconds);
-        if (prev === undefined) {
-          s.points.set(seconds, text);
-          bytes += text.length + 16;
-        } else {
-          s.points.set(seconds, `${prev},${text}`);
-          bytes += text.length + 1;
-        }
+        b.last.push(text);
+        bytes += text.length + 1;
         values++;
         open = true;
       }
@@ -301,7 +318,7 @@ export class DatadogTranslator {
   }
 
   /** The change a count or gauge datum makes to its series' point, or why it has none. */
-  private change(d: MetricDatum, m: MetricEntry, tagsJson: string, timestamp: number, position: number): SeriesChange | string {
+  private change(d: MetricDatum, m: MetricEntry, e: SeriesEntry, timestamp: number, position: number): SeriesChange | string {
     const v = d.value;
     let value: number;
     if (m.type === 'count') {
@@ -317,36 +334,61 @@ export class DatadogTranslator {
     else return DATADOG_REASONS.no_observations;
     value *= m.factor;
     if (!Number.isFinite(value)) return DATADOG_REASONS.not_finite;
-    const tags = tagsJson === '[]' ? `[${this.writer}]` : `${tagsJson.slice(0, -1)},${this.writer}]`;
-    const head =
-      m.type === 'count'
-        ? `{${m.nameJson},"type":1,"interval":${this.o.intervalSeconds},"tags":${tags},`
-        : `{${m.nameJson},"type":3,"tags":${tags},`;
-    return { key: `${head}${timestamp}`, type: m.type === 'count' ? 'count' : 'gauge', head, timestamp, value, observedAt: d.timestamp, position };
+    let key = e.keys.get(timestamp);
+    if (key === undefined) {
+      if (e.keys.size >= 1_000) e.keys.clear();
+      key = `${e.head}${timestamp}`;
+      e.keys.set(timestamp, key);
+    }
+    return { key, type: m.type === 'count' ? 'count' : 'gauge', head: e.head, timestamp, value, observedAt: d.timestamp, position };
+  }
+
+  /** The series of metric `m` with tag set `tags`: its head (by the metric's type) and point keys. */
+  private seriesOf(m: MetricEntry, tags: TagSet): SeriesEntry {
+    let e = m.series.get(tags);
+    if (e !== undefined) return e;
+    // Sorted: Datadog's series is the set of its tags, so one set must always be one text (the series' key).
+    const texts = tags.tags.map((t) => JSON.stringify(t.text)).sort();
+    let head: string;
+    if (m.type === 'distribution') head = `{${m.nameJson},"type":"distribution","tags":[${texts.join(',')}],`;
+    else {
+      const withWriter = [...texts, this.writer].join(',');
+      head = m.type === 'count' ? `{${m.nameJson},"type":1,"interval":${this.o.intervalSeconds},"tags":[${withWriter}],` : `{${m.nameJson},"type":3,"tags":[${withWriter}],`;
+    }
+    e = { head, headBytes: Buffer.byteLength(head) + 16, keys: new Map() };
+    if (m.series.size >= MAX_SERIES_PER_METRIC) m.series.clear();
+    m.series.set(tags, e);
+    return e;
   }
 
   /** The metric's entry, its type resolved for `d.unit`. */
   private metric(d: MetricDatum): MetricEntry {
-    let byName = this.metrics.get(d.namespace);
-    if (byName === undefined) {
-      if (this.metrics.size >= 1_000) this.metrics.clear();
-      byName = new Map();
-      this.metrics.set(d.namespace, byName);
-    }
-    let m = byName.get(d.name);
-    if (m === undefined) {
-      const parts = [];
-      if (this.o.prefix !== '') parts.push(this.o.prefix);
-      if (this.o.namespaceInName) parts.push(d.namespace);
-      parts.push(d.name);
-      m = { unit: undefined, type: 'distribution', factor: 1, nameJson: `"metric":${JSON.stringify(sanitiseMetricName(parts.join('.')))}` };
-      if (byName.size >= 10_000) byName.clear();
-      byName.set(d.name, m);
+    let m = this.lastMetric;
+    if (m === undefined || m.name !== d.name || m.namespace !== d.namespace) {
+      let byName = this.metrics.get(d.namespace);
+      if (byName === undefined) {
+        if (this.metrics.size >= MAX_METRICS) this.metrics.clear();
+        byName = new Map();
+        this.metrics.set(d.namespace, byName);
+      }
+      m = byName.get(d.name);
+      if (m === undefined) {
+        const parts = [];
+        if (this.o.prefix !== '') parts.push(this.o.prefix);
+        if (this.o.namespaceInName) parts.push(d.namespace);
+        parts.push(d.name);
+        const nameJson = `"metric":${JSON.stringify(sanitiseMetricName(parts.join('.')))}`;
+        m = { namespace: d.namespace, name: d.name, unit: undefined, type: 'distribution', factor: 1, nameJson, series: new Map() };
+        if (byName.size >= MAX_METRICS) byName.clear();
+        byName.set(d.name, m);
+      }
+      this.lastMetric = m;
     }
     if (m.unit !== d.unit) {
       m.unit = d.unit;
       m.type = resolveType(d.name, d.unit, this.o.overrides, this.o.mode === 'series' ? SERIES_DEFAULTS : DISTRIBUTION_DEFAULTS);
       m.factor = valueFactor(d.unit);
+      m.series.clear();
     }
     return m;
   }
