@@ -54,7 +54,7 @@ Options
                                      (before compression); every DD_* setting applies; DD_URL or
                                      DD_SITE only decide the URL printed, which is not contacted;
                                      DD_API_KEY_REF may be unset and, if set, is not fetched
-  --prometheus-preview   the same as --show prometheus (its former name)
+  --prometheus-preview   an alias of --show prometheus
   --pipeline-metrics     after the summary (and --show), print on stdout the pipeline's own metrics
                          the run's invocations would publish (EmfFanout/Pipeline, docs/monitoring.md):
                          per function, each metric's sum, and Lag's percentiles; PIPELINE_METRICS applies

@@ -51,7 +51,7 @@ function datadogOnce(records: readonly KinesisStreamRecord[], translator: Datado
     const admitted = state.admit(plan.changes, plan.dropped, plan.lost);
     if (plan.dropped.total > 0) throw new Error(`bench datadog dropped data: ${JSON.stringify(plan.dropped.counts)}`);
     if (plan.stoppedAt !== undefined) throw new Error(`bench datadog cut a chunk at ${plan.stoppedAt} of ${plan.data}`);
-    const series = state.plan(admitted, new Set(), t.maxRequestBytes);
+    const series = state.plan(admitted, new Set(), t.maxRequestBytes).requests;
     for (const r of series) {
       const wire = compressBody(r.body);
       if (keep) out.bodies.push({ json: r.body, wire });

@@ -18,7 +18,7 @@ import { Tally } from '../../../shared/tally.ts';
 import { compressBody, createDatadogClient, DISTRIBUTION_POINTS_PATH, SERIES_PATH, type DatadogClient } from './client.ts';
 import type { DatadogConfig } from './config.ts';
 import { SeriesState } from './series.ts';
-import { DatadogTranslator, type DistributionRequest, type Loss, type SeriesChange } from './translate.ts';
+import { DATADOG_REASONS, DatadogTranslator, type DistributionRequest, type Loss, type SeriesChange } from './translate.ts';
 
 export interface DatadogProviderDeps {
   /** Default: a resolver with its own per-container cache. */
@@ -125,7 +125,17 @@ export class DatadogProvider implements StreamingProvider {
     const refreshed = { done: false };
 
     // 1. Count and gauge points: their whole values, so a retry may write them again.
-    const requests = this.series.plan(s.changes, new Set([...s.written, ...s.rejected]), this.config.translate.maxRequestBytes);
+    const { requests, overflowed } = this.series.plan(s.changes, new Set([...s.written, ...s.rejected]), this.config.translate.maxRequestBytes);
+    if (overflowed.length > 0) {
+      // Their totals are not finite numbers: no request can carry them, now or later.
+      const keys = new Set(overflowed);
+      for (const k of keys) s.rejected.add(k);
+      for (const c of s.changes) {
+        if (!keys.has(c.key)) continue;
+        s.rejectedData.add(DATADOG_REASONS.not_finite, `the total of ${c.head}… overflowed`);
+        s.lost.push({ at: c.position, reason: DATADOG_REASONS.not_finite });
+      }
+    }
     for (const r of requests) {
       const answer = await this.post(SERIES_PATH, compressBody(r.body), ctx, refreshed);
       if (answer.status === 'retryable') return this.giveUp(s, answer, 0);
@@ -202,6 +212,7 @@ export class DatadogProvider implements StreamingProvider {
   /** The chunk stops before `prefix`: the data before it are settled (delivered, or lost and counted by reason). */
   private giveUp(s: ChunkState, answer: Retryable, prefix: number): SendResult {
     this.commit(s, prefix);
+    this.series.wroteAhead(s.changes.filter((c) => c.position >= prefix), s.written);
     if (prefix <= 0) return answer;
     const dropped: Record<string, number> = {};
     for (const l of s.lost) if (l.at < prefix) dropped[l.reason] = (dropped[l.reason] ?? 0) + 1;
@@ -210,7 +221,7 @@ export class DatadogProvider implements StreamingProvider {
 
   /** Writes the points whose committed value Datadog does not hold (best effort: what fails stays dirty). */
   private async rewrite(ctx: SendContext, refreshed: { done: boolean }): Promise<void> {
-    for (const r of this.series.plan([], new Set(), this.config.translate.maxRequestBytes)) {
+    for (const r of this.series.plan([], new Set(), this.config.translate.maxRequestBytes).requests) {
       const answer = await this.post(SERIES_PATH, compressBody(r.body), ctx, refreshed);
       if (answer.status !== 'success') return;
       this.series.accepted(r);

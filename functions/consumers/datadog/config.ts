@@ -88,6 +88,7 @@ export interface DatadogConfig {
 }
 
 const PREFIX_RE = /^[A-Za-z][A-Za-z0-9_.]*$/;
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 const TAG_KEY_RE = /^[a-z][a-z0-9_.\-/]*$/;
 /** Tag keys a global tag may not use: Datadog reads them as the metric's origin (`host` is billed as one). */
 const REFUSED_GLOBAL_TAG_KEYS: ReadonlySet<string> = new Set(['host', 'device', 'source']);
@@ -131,7 +132,7 @@ export function loadDatadogConfig(env: Env): DatadogConfig {
     // Historical Metrics Ingestion accepts points up to a year old; without it, one hour.
     maxPointAgeSeconds: optionalInt(env, 'DD_MAX_POINT_AGE_SECONDS', 3_600, { min: 60, max: 366 * 86_400 }),
     maxPointFutureSeconds: 600,
-    intervalSeconds: optionalInt(env, 'DD_SERIES_INTERVAL_SECONDS', 10, { min: 1, max: 3_600 }),
+    intervalSeconds: optionalInt(env, 'DD_SERIES_INTERVAL_SECONDS', 60, { min: 1, max: 3_600 }),
     writerTag,
     maxSeries: optionalInt(env, 'DD_MAX_SERIES', 100_000, { min: 1, max: 10_000_000 }),
     maxValuesPerDatum: optionalInt(env, 'DD_MAX_VALUES_PER_DATUM', 100_000, { min: 100, max: 10_000_000 }),
@@ -155,6 +156,10 @@ function baseUrlOf(env: Env): string {
     const url = requireHttpUrl(env, 'DD_URL');
     if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
       throw new ConfigError('DD_URL', 'must be a base URL without credentials, query or fragment (the API key is DD_API_KEY_REF)');
+    }
+    // The API key travels in a header: only over TLS, or to this machine (a local proxy, a test intake).
+    if (url.protocol !== 'https:' && !LOOPBACK_HOSTS.test(url.hostname)) {
+      throw new ConfigError('DD_URL', `must be https (the API key is sent with every request), or http to a loopback address; got ${url.protocol}//${url.host}`);
     }
     return url.toString().replace(/\/+$/, '');
   }

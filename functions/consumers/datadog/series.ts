@@ -19,6 +19,12 @@ interface Point {
   observedAt: number;
 }
 
+/** What `plan` writes: the requests, and the points whose total overflowed (not finite), which it leaves out. */
+export interface SeriesPlan {
+  requests: SeriesRequest[];
+  overflowed: string[];
+}
+
 /** One request to `/api/v2/series`. */
 export interface SeriesRequest {
   body: string;
@@ -72,7 +78,7 @@ export class SeriesState {
    * The requests that write the points `changes` touch, each with its whole value: what is committed plus
    * every change (counts add, the latest gauge wins). `skip`: keys already written for these changes.
    */
-  plan(changes: readonly SeriesChange[], skip: ReadonlySet<string>, maxRequestBytes: number): SeriesRequest[] {
+  plan(changes: readonly SeriesChange[], skip: ReadonlySet<string>, maxRequestBytes: number): SeriesPlan {
     const next = new Map<string, Point & { data: number }>();
     for (const key of this.dirty) {
       const p = this.points.get(key);
@@ -89,9 +95,16 @@ export class SeriesState {
       apply(p, c);
       p.data++;
     }
-    // Points of one series together, in time order (a series' points must be in one entry).
+    // Points of one series together, in time order (a series' points must be in one entry). A total that
+    // overflowed cannot be written (JSON has no Infinity): its point is left out and named.
+    const overflowed: string[] = [];
     const bySeries = new Map<string, (Point & { data: number; key: string })[]>();
     for (const [key, p] of next) {
+      if (!Number.isFinite(p.value)) {
+        overflowed.push(key);
+        this.dirty.delete(key);
+        continue;
+      }
       let list = bySeries.get(p.head);
       if (list === undefined) bySeries.set(p.head, (list = []));
       list.push({ ...p, key });
@@ -131,7 +144,7 @@ export class SeriesState {
       bytes += headBytes + points.length;
     }
     close();
-    return requests;
+    return { requests, overflowed };
   }
 
   /** Points to write again (see `dirty`). */
@@ -163,6 +176,23 @@ export class SeriesState {
     for (const key of touched) {
       if (this.sent.get(key) === this.points.get(key)!.value) this.dirty.delete(key);
       else this.dirty.add(key);
+    }
+  }
+
+  /**
+   * After a chunk gave up: a count point written with the whole chunk's changes, none of which were delivered,
+   * holds more in Datadog than committed here. It is written again with the committed value (the next plan),
+   * so the redelivery, by this container or another, adds up exactly. (A gauge has no value to go back to.)
+   */
+  wroteAhead(changes: readonly SeriesChange[], written: ReadonlySet<string>): void {
+    for (const c of changes) {
+      if (c.type !== 'count' || !written.has(c.key)) continue;
+      let p = this.points.get(c.key);
+      if (p === undefined) {
+        p = { head: c.head, timestamp: c.timestamp, type: c.type, value: 0, observedAt: -Infinity };
+        this.points.set(c.key, p);
+      }
+      if (this.sent.get(c.key) !== p.value) this.dirty.add(c.key);
     }
   }
 

@@ -51,7 +51,7 @@ export interface DistributionRequest {
   body: string;
   /** Data of the chunk complete once this request and every one before it are accepted: [0, end). */
   end: number;
-  /** Data with observations in it (a datum split over requests counts in each). */
+  /** Data it completes (a datum split over requests counts in the last). */
   data: number;
   values: number;
 }
@@ -137,9 +137,6 @@ const MAX_METRICS = 10_000;
  * expand to far more, and the consumer's memory must not depend on what a document says.
  */
 const MAX_CHUNK_BYTES = 16 * 1_048_576;
-/** The longest text of a number (`-1.2345678901234567e-308`) and its comma. */
-const MAX_VALUE_BYTES = 25;
-
 /** `{"series":[` and `]}`: the bytes of a request body around its series. */
 export const ENVELOPE_BYTES = 13;
 
@@ -165,8 +162,9 @@ export class DatadogTranslator {
   private readonly metrics = new Map<string, Map<string, MetricEntry>>();
   private lastMetric: MetricEntry | undefined;
   private readonly writer: string;
-  // The observations of the current datum (reused).
+  // The observations of the current datum and their text (reused).
   private readonly obs: number[] = [];
+  private readonly texts: string[] = [];
 
   /** `writerId`: this container's value of the writer tag (`series` types only). */
   constructor(
@@ -237,22 +235,34 @@ export class DatadogTranslator {
         complete = i + 1;
         return;
       }
-      const obs = this.obs;
-      if (i > 0 && chunkBytes + bytes + obs.length * MAX_VALUE_BYTES > MAX_CHUNK_BYTES) {
+      // The values' text, and the bytes the whole datum adds to a request.
+      const texts = this.texts;
+      texts.length = 0;
+      let need = 0;
+      for (const x of this.obs) {
+        const text = `${x}`;
+        texts.push(text);
+        need += text.length + 1;
+      }
+      if (i > 0 && chunkBytes + bytes + need > MAX_CHUNK_BYTES) {
         // The chunk's requests would hold too much (weights expanded): the rest goes in a later invocation.
         stoppedAt = i;
         return;
       }
       let b = building.get(e);
+      // A datum goes in one request whole, so a request completes every datum it holds; only a datum larger than
+      // a request on its own is split, and it is complete with its last part.
+      // What starting the series or the point in this request adds.
+      const opening = (x: Building | undefined) => (x === undefined ? e.headBytes + 16 : x.points.has(seconds) ? 0 : 16);
+      if (bytes + need + opening(b) > max && inRequest > 0) {
+        close(complete);
+        b = undefined;
+      }
       let open = false;
-      for (let j = 0; j < obs.length; j++) {
-        const text = `${obs[j]}`;
-        if (bytes + text.length + 16 + (b === undefined ? e.headBytes : 0) > max && inRequest + (open ? 1 : 0) > 0) {
-          // The request is full: close it. This datum is complete only if none of it is in the next.
-          if (open) inRequest++;
+      for (const text of texts) {
+        if (open && bytes + text.length + 1 + opening(b) > max) {
           close(complete);
           b = undefined;
-          open = false;
         }
         if (b === undefined) {
           b = { entry: e, points: new Map(), lastSecond: Number.NaN, last: [] };

@@ -12,8 +12,10 @@ import { optionalString, type Env } from '../../../shared/config/env.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { isLoopbackHost, loadStatsdConfig } from './config.ts';
 
-/** The Datadog Lambda extension's layers (x86_64 and arm64), published by Datadog's account 464622532012. */
-const DATADOG_EXTENSION_LAYERS: readonly string[] = ['Datadog-Extension', 'Datadog-Extension-ARM'];
+/** The Datadog Lambda extension's arm64 layer (the functions run on arm64), published by Datadog's account 464622532012. */
+const DATADOG_EXTENSION_LAYER = 'Datadog-Extension-ARM';
+/** Its x86_64 layer: it would not start beside an arm64 function. */
+const DATADOG_EXTENSION_X86_LAYER = 'Datadog-Extension';
 
 /** The extension reads its API key from the Secrets Manager secret of this ARN… */
 const SECRET_ARN_VARIABLE = 'DD_API_KEY_SECRET_ARN';
@@ -65,7 +67,10 @@ export const consumer = {
     if (protocol === 'uds' || !isLoopbackHost(host)) return;
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const extensionLayer = `arn:aws:lambda:${deploy.region}:464622532012:layer:Datadog-Extension-ARM:<version>`;
-    if (!deploy.layers.some((arn) => DATADOG_EXTENSION_LAYERS.includes(layerName(arn)))) {
+    if (deploy.layers.some((arn) => layerName(arn) === DATADOG_EXTENSION_X86_LAYER)) {
+      throw new ConfigError('STATSD_HOST', `is ${host}, and the Datadog extension among statsdLayers is its x86_64 layer, which does not run beside the arm64 functions: use ${extensionLayer}`);
+    }
+    if (!deploy.layers.some((arn) => layerName(arn) === DATADOG_EXTENSION_LAYER)) {
       throw new ConfigError(
         'STATSD_HOST',
         `is ${host}, but nothing listens on ${address} in a Lambda function unless the Datadog Lambda extension runs beside it: add it with statsdLayers: [${extensionLayer}] and its API key by reference (${SECRET_ARN_VARIABLE} or ${SSM_NAME_VARIABLE} in statsdEnvironment); or use the datadog consumer (datadogEnabled: true, docs/datadog.md), which sends over Datadog's HTTP API and is acknowledged`,

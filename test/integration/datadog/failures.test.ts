@@ -153,6 +153,53 @@ describe('datadog provider failures', () => {
     expect(receiver.problems()).toEqual([]);
   }, 60_000);
 
+  it('data of many values each are never split over requests: a failure after some were accepted re-sends none of them', async () => {
+    const at = Date.now() - 1_000;
+    const docs = Array.from({ length: 12 }, (_, i) => ({
+      emf: { _aws: { Timestamp: at + i, CloudWatchMetrics: [{ Namespace: 'Shop', Dimensions: [['service']], Metrics: [{ Name: 'Latency', Unit: 'Milliseconds' }] }] }, service: 'orders', Latency: Array.from({ length: 20 }, (_, k) => 1000 * i + k) },
+      timestamp: at + i,
+    }));
+    const e = kinesisEventFromRecords(docs.map((d) => recordData([d])));
+    receiver.answer = (_r, i) => (i === 0 ? 'validate' : { status: 503 });
+    const p = await provider({ DD_MAX_REQUEST_BYTES: '1024' });
+    const handler = createConsumerHandler(p, { env: {}, logger: createMemoryLogger(), retry: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 10, randomize: false } });
+    const first = await handler(e, fakeLambdaContext());
+    expect(first.batchItemFailures).toHaveLength(1);
+    receiver.answer = () => 'validate';
+    const from = e.Records.findIndex((r) => r.kinesis.sequenceNumber === first.batchItemFailures[0]!.itemIdentifier);
+    expect(from).toBeGreaterThan(0);
+    expect((await handler({ Records: e.Records.slice(from) }, fakeLambdaContext())).batchItemFailures).toEqual([]);
+    const values = receiver.distributionValues().get('Shop.Latency{service:orders}')!;
+    expect([...values].sort((a, b) => a - b)).toEqual(docs.flatMap((d) => d.emf.Latency).sort((a, b) => a - b));
+  });
+
+  it('series mode: counts written ahead of distributions that then fail are written back, so another container\'s redelivery adds up exactly', async () => {
+    const env = { DD_MODE: 'series', DD_TYPE_OVERRIDES: 'Latency=distribution', DD_SERIES_INTERVAL_SECONDS: '60' };
+    const a = await provider(env);
+    const b = await provider(env);
+    const run = (p: AnyProvider, e: KinesisStreamEvent) =>
+      createConsumerHandler(p, { env: {}, logger: createMemoryLogger(), retry: { retries: 1, minTimeoutMs: 5, maxTimeoutMs: 10, randomize: false } })(e, fakeLambdaContext());
+    // Container a writes the counts (v2), then every distribution request fails: it gives up having delivered nothing.
+    receiver.answer = (r) => (r.path === '/api/v1/distribution_points' ? { status: 503 } : 'validate');
+    const e = event(10);
+    expect((await run(a, e)).batchItemFailures).toEqual([{ itemIdentifier: e.Records[0]!.kinesis.sequenceNumber }]);
+    receiver.answer = () => 'validate';
+    // Lambda redelivers the batch to container b; container a goes on with other records, of another interval.
+    expect((await run(b, e)).batchItemFailures).toEqual([]);
+    expect((await run(a, event(3, Date.now() - 180_000))).batchItemFailures).toEqual([]);
+    // What Datadog keeps: the last point of each series (writer included) and timestamp.
+    let total = 0;
+    for (const [key, points] of receiver.seriesPoints()) {
+      if (!key.startsWith('Shop.Orders{')) continue;
+      const last = new Map<number, number>();
+      for (const x of points) last.set(x.timestamp, x.value);
+      for (const v of last.values()) total += v;
+    }
+    expect(total).toBe(13);
+    expect(receiver.distributionValues().get('Shop.Latency{service:orders}')).toHaveLength(13);
+    expect(receiver.problems()).toEqual([]);
+  });
+
   it('an intake that never answers times out; the records are redelivered, not lost', async () => {
     receiver.answer = () => 'hang';
     const e = event(4);

@@ -9,7 +9,7 @@ describe('loadDatadogConfig', () => {
     const c = loadDatadogConfig(KEY);
     expect(c.baseUrl).toBe('https://api.datadoghq.com');
     expect(c.apiKey).toMatchObject({ source: 'secretsmanager', id: 'datadog/api-key', jsonKey: 'key' });
-    expect(c.translate).toMatchObject({ mode: 'distributions', maxPointAgeSeconds: 3600, maxRequestBytes: 500_000, intervalSeconds: 10 });
+    expect(c.translate).toMatchObject({ mode: 'distributions', maxPointAgeSeconds: 3600, maxRequestBytes: 500_000, intervalSeconds: 60 });
   });
 
   it.each([
@@ -24,8 +24,13 @@ describe('loadDatadogConfig', () => {
 
   it('DD_URL replaces the site (a proxy or a compatible receiver), without credentials', () => {
     expect(loadDatadogConfig({ ...KEY, DD_URL: 'http://127.0.0.1:8080/dd/' }).baseUrl).toBe('http://127.0.0.1:8080/dd');
-    expect(() => loadDatadogConfig({ ...KEY, DD_URL: 'http://x', DD_SITE: 'eu' })).toThrow(/DD_URL and DD_SITE are both set/);
+    expect(() => loadDatadogConfig({ ...KEY, DD_URL: 'https://x', DD_SITE: 'eu' })).toThrow(/DD_URL and DD_SITE are both set/);
     expect(() => loadDatadogConfig({ ...KEY, DD_URL: 'https://u:p@x' })).toThrow(/DD_URL must be a base URL without credentials/);
+    // The key is a header: plain http only to this machine.
+    expect(() => loadDatadogConfig({ ...KEY, DD_URL: 'http://proxy.internal:8080' })).toThrow(/DD_URL must be https .*got http:\/\/proxy.internal:8080/);
+    expect(loadDatadogConfig({ ...KEY, DD_URL: 'http://localhost:8126' }).baseUrl).toBe('http://localhost:8126');
+    expect(loadDatadogConfig({ ...KEY, DD_URL: 'http://[::1]:8126' }).baseUrl).toBe('http://[::1]:8126');
+    expect(loadDatadogConfig({ ...KEY, DD_URL: 'https://proxy.internal:8443' }).baseUrl).toBe('https://proxy.internal:8443');
   });
 
   it.each([

@@ -100,11 +100,15 @@ describe('requests', () => {
     expect(ends).toEqual([...ends].sort((a, b) => a - b));
     expect(ends.at(-1)).toBe(500);
     expect(valuesOf(r).sort((a, b) => a - b)).toEqual(data.flatMap((d) => d.value as number[]).sort((a, b) => a - b));
-    // A request completes the data before its `end`: each of them has all its values in it or before it.
-    let seen = 0;
+    // A datum goes in one request whole: request k holds exactly the values of data [end of k−1, end of k).
+    const owner = new Map(data.flatMap((d, i) => (d.value as number[]).map((v) => [v, i] as const)));
+    let from = 0;
     for (const q of r.distributions) {
-      seen += (JSON.parse(q.body) as { series: Series[] }).series.flatMap((s) => s.points.flatMap((p) => p[1])).length;
-      expect(seen).toBeGreaterThanOrEqual(q.end * 2);
+      const owners = (JSON.parse(q.body) as { series: Series[] }).series.flatMap((s) => s.points.flatMap((p) => p[1].map((v) => owner.get(v)!)));
+      expect(Math.min(...owners)).toBe(from);
+      expect(Math.max(...owners)).toBe(q.end - 1);
+      expect(new Set(owners).size).toBe(q.data);
+      from = q.end;
     }
   });
 

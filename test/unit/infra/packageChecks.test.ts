@@ -251,7 +251,9 @@ describe('StatsD in Lambda: nothing listens on 127.0.0.1:8125 unless the Datadog
     expect(fns.statsd!.layers).toEqual([EXTENSION]);
     expect(fns.statsd!.environment).toEqual({ DD_API_KEY_SECRET_ARN: KEY_ARN, DD_SITE: 'datadoghq.eu', PIPELINE_METRICS: 'true' });
     expect(await secretStatementsOf(withSecret)).toEqual([['secretsmanager:GetSecretValue', [KEY_ARN]]]);
-    const withParameter = { ...statsd({ DD_API_KEY_SSM_NAME: '/datadog/api-key' }, [EXTENSION_X86]), statsdKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' };
+    const withParameter = { ...statsd({ DD_API_KEY_SSM_NAME: '/datadog/api-key' }, [EXTENSION]), statsdKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' };
+    // The x86_64 layer would not start beside the arm64 functions.
+    expect(await failure(statsd({ DD_API_KEY_SSM_NAME: '/datadog/api-key' }, [EXTENSION_X86]))).toMatch(/^param "statsdEnvironment.STATSD_HOST" .*its x86_64 layer, which does not run beside the arm64 functions: use arn:aws:lambda:us-east-1:464622532012:layer:Datadog-Extension-ARM:<version>/);
     expect(await secretStatementsOf(withParameter)).toEqual([
       ['ssm:GetParameter', [{ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/datadog/api-key' }]],
       ['kms:Decrypt', 'arn:aws:kms:us-east-1:123456789012:key/k'],
