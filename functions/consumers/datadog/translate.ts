@@ -149,6 +149,12 @@ interface Building {
   last: string[];
 }
 
+/** The bytes that starting series `e` (when not in the request yet) or its point at `seconds` adds to a request. */
+function opening(b: Building | undefined, e: SeriesEntry, seconds: number): number {
+  if (b === undefined) return e.headBytes + 16;
+  return b.lastSecond === seconds || b.points.has(seconds) ? 0 : 16;
+}
+
 /** The JSON of one series of the request (`{"metric":…,"points":[[t,[v,…]],…]}`). */
 function seriesJson(b: Building): string {
   let points = '';
@@ -236,11 +242,12 @@ export class DatadogTranslator {
         return;
       }
       // The values' text, and the bytes the whole datum adds to a request.
+      const obs = this.obs;
       const texts = this.texts;
       texts.length = 0;
       let need = 0;
-      for (const x of this.obs) {
-        const text = `${x}`;
+      for (let j = 0; j < obs.length; j++) {
+        const text = `${obs[j]}`;
         texts.push(text);
         need += text.length + 1;
       }
@@ -249,18 +256,17 @@ export class DatadogTranslator {
         stoppedAt = i;
         return;
       }
-      let b = building.get(e);
       // A datum goes in one request whole, so a request completes every datum it holds; only a datum larger than
       // a request on its own is split, and it is complete with its last part.
-      // What starting the series or the point in this request adds.
-      const opening = (x: Building | undefined) => (x === undefined ? e.headBytes + 16 : x.points.has(seconds) ? 0 : 16);
-      if (bytes + need + opening(b) > max && inRequest > 0) {
+      let b = building.get(e);
+      if (bytes + need + opening(b, e, seconds) > max && inRequest > 0) {
         close(complete);
         b = undefined;
       }
-      let open = false;
-      for (const text of texts) {
-        if (open && bytes + text.length + 1 + opening(b) > max) {
+      const whole = bytes + need + opening(b, e, seconds) <= max;
+      for (let j = 0; j < texts.length; j++) {
+        const text = texts[j]!;
+        if (!whole && j > 0 && bytes + text.length + 1 + opening(b, e, seconds) > max) {
           close(complete);
           b = undefined;
         }
@@ -282,8 +288,8 @@ export class DatadogTranslator {
         b.last.push(text);
         bytes += text.length + 1;
         values++;
-        open = true;
       }
+      const open = texts.length > 0;
       if (open) inRequest++;
       complete = i + 1;
     });
