@@ -26,8 +26,6 @@ const config: KnipConfig = {
     'shared/consumer/{types,metricKind,http,createConsumerHandler}.ts',
   ],
   ignoreDependencies: [
-    // Required by the design card: it serves the CloudWatch metrics scraper that is planned; nothing imports it yet.
-    '@aws-sdk/client-cloudwatch',
     // The real StatsD daemon the tests start by path: test/helpers/statsdDaemon.ts finds it with
     // createRequire(…).resolve('statsd/package.json'), which knip does not follow.
     'statsd',

@@ -1,5 +1,6 @@
 /**
- * Backoff for CloudWatch Logs control-plane calls. Subscribing thousands of log groups runs
+ * Backoff for CloudWatch Logs control-plane calls (and the metrics scraper's GetMetricData, which throttles
+ * the same way). Subscribing thousands of log groups runs
  * into the per-account API rate (a few calls per second for DescribeSubscriptionFilters and
  * PutSubscriptionFilter), which peers hit as mass failures (sumologic-aws-lambda#109). The SDK
  * retries 3 times; this adds a longer, jittered backoff for throttling and transient errors
