@@ -58,6 +58,20 @@ export function optionalList(env: Env, key: string): string[] {
     .filter((s) => s !== '');
 }
 
+/**
+ * A comma-separated list of `key:value` pairs, split at each entry's first `:` (`env:prod,service:orders`);
+ * an entry without both parts names the variable.
+ */
+export function optionalPairs(env: Env, key: string): [string, string][] {
+  return optionalList(env, key).map((entry) => {
+    const i = entry.indexOf(':');
+    const k = i < 0 ? '' : entry.slice(0, i).trim();
+    const v = i < 0 ? '' : entry.slice(i + 1).trim();
+    if (k === '' || v === '') throw new ConfigError(key, `entries must be key:value with both parts non-empty, got "${entry}"`);
+    return [k, v];
+  });
+}
+
 /** An absolute http or https URL; anything else names the variable. */
 export function requireHttpUrl(env: Env, key: string): URL {
   const v = requireString(env, key);

@@ -107,7 +107,8 @@ export interface SendContext {
 /**
  * The outcome of one `send`:
  * - `success`: delivered.
- * - `retryable`: not delivered, may succeed later (5xx, 429, network). `retryAfterMs` honours `Retry-After`.
+ * - `retryable`: not delivered, may succeed later (5xx, 429, network). `retryAfterMs` honours `Retry-After`;
+ *   `Infinity` means not in this invocation (the handler stops at once and Lambda redelivers).
  *   `delivered` (a provider without `flush` only): the first `delivered` data of the call were settled all
  *   the same (delivered, or lost for good as `dropped` counts by reason); when the handler gives up, Lambda then redelivers from the first datum after them, so a
  *   provider whose receiver does not de-duplicate (Datadog distributions add up) never sends them twice.

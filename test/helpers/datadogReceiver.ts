@@ -12,6 +12,7 @@
  * v1 deserializer. The v2 deserializer is left out: it loads all of the about 8,000 v2 model modules
  * (one to two seconds per test process), and the v2 models here have no oneOf, which is all it would add.
  */
+import type { SecretResolver } from '../../shared/secrets/secretResolver.ts';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
@@ -77,6 +78,11 @@ export interface DatadogReceiver {
   /** forget requests and accepted data */
   reset(): void;
   close(): Promise<void>;
+}
+
+/** The receiver's API key as a provider under test resolves `DD_API_KEY_REF`. */
+export function keyOf(receiver: Pick<DatadogReceiver, 'apiKey'>): SecretResolver {
+  return { resolve: async () => receiver.apiKey, invalidate: () => undefined };
 }
 
 /** Datadog's limits for metric submission (https://docs.datadoghq.com/api/latest/metrics/). */

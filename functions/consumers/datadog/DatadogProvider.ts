@@ -57,9 +57,6 @@ interface ChunkState {
   stoppedAt?: number;
 }
 
-/** A `retryAfterMs` past any invocation's deadline: the handler gives up at once (the data left are redelivered). */
-const NOW_REDELIVER_MS = 24 * 3_600_000;
-
 /**
  * Creates the provider; resolves the API key now (call it at cold start, with top-level await).
  *
@@ -166,7 +163,7 @@ export class DatadogProvider implements StreamingProvider {
     }
     if (s.stoppedAt !== undefined) {
       const error = new Error(`the requests of this chunk reached their limit at datum ${s.stoppedAt} (weights expanded to many values): the rest is redelivered`);
-      return this.giveUp(s, { status: 'retryable', error, retryAfterMs: NOW_REDELIVER_MS }, s.stoppedAt);
+      return this.giveUp(s, { status: 'retryable', error, retryAfterMs: Number.POSITIVE_INFINITY }, s.stoppedAt);
     }
 
     // 3. Everything answered: the series changes are delivered (but rejected ones). Points whose value

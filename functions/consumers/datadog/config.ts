@@ -3,7 +3,7 @@
  * value throws a `ConfigError` naming the variable, and `npm run package` runs the same check, so a
  * misconfigured stage is never deployed (docs/datadog.md#settings).
  */
-import { optionalBool, optionalEnum, optionalInt, optionalList, optionalString, requireHttpUrl, requireString, type Env } from '../../../shared/config/env.ts';
+import { optionalBool, optionalEnum, optionalInt, optionalList, optionalPairs, optionalString, requireHttpUrl, requireString, type Env } from '../../../shared/config/env.ts';
 import { parseTypeOverrides, type TypeOverride } from '../../../shared/consumer/metricKind.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { parseSecretRef, type SecretRef } from '../../../shared/secrets/secretRef.ts';
@@ -171,18 +171,13 @@ function baseUrlOf(env: Env): string {
   return `https://api.${canonical}`;
 }
 
-/** `env:prod,service:orders` → pairs, split at the first `:`; both parts non-empty. */
+/** `DD_GLOBAL_TAGS`: `key:value` pairs, none of them a key Datadog reads as the metric's origin. */
 function parseGlobalTags(env: Env): [string, string][] {
-  const out: [string, string][] = [];
-  for (const entry of optionalList(env, 'DD_GLOBAL_TAGS')) {
-    const i = entry.indexOf(':');
-    const key = i < 0 ? '' : entry.slice(0, i).trim();
-    const value = i < 0 ? '' : entry.slice(i + 1).trim();
-    if (key === '' || value === '') throw new ConfigError('DD_GLOBAL_TAGS', `entries must be key:value with both parts non-empty, got "${entry}"`);
+  const pairs = optionalPairs(env, 'DD_GLOBAL_TAGS');
+  for (const [key] of pairs) {
     if (REFUSED_GLOBAL_TAG_KEYS.has(key.toLowerCase())) {
       throw new ConfigError('DD_GLOBAL_TAGS', `must not set "${key}": Datadog reads it as the origin of the metric (a host is billed as one); the pipeline's metrics have none`);
     }
-    out.push([key, value]);
   }
-  return out;
+  return pairs;
 }

@@ -4,7 +4,7 @@
  * fails its first invocation instead of sending malformed or misrouted metrics for hours.
  */
 import { isIP } from 'node:net';
-import { optionalBool, optionalEnum, optionalInt, optionalList, optionalString, type Env } from '../../../shared/config/env.ts';
+import { optionalBool, optionalEnum, optionalInt, optionalList, optionalPairs, optionalString, type Env } from '../../../shared/config/env.ts';
 import { ConfigError } from '../../../shared/errors.ts';
 import { parseTypeOverrides, type TypeOverride } from '../../../shared/consumer/metricKind.ts';
 import {
@@ -112,7 +112,7 @@ export function loadStatsdConfig(env: Env): StatsdConfig {
     style,
     prefix,
     namespaceInName: optionalBool(env, 'STATSD_NAMESPACE_IN_NAME', true),
-    globalTags: Object.freeze(parseGlobalTags(env)),
+    globalTags: Object.freeze(optionalPairs(env, 'STATSD_GLOBAL_TAGS')),
     propertyTags: Object.freeze(optionalList(env, 'STATSD_PROPERTY_TAGS')),
     sourceTags: Object.freeze(sourceTags as SourceTag[]),
     // Plain StatsD and Telegraf (without datadog_distributions) have no `d`.
@@ -142,21 +142,6 @@ export function loadStatsdConfig(env: Env): StatsdConfig {
     transport,
     maxBatchSize: optionalInt(env, 'STATSD_MAX_BATCH_SIZE', 1000, { min: 1, max: 1_000_000 }),
   });
-}
-
-/** `env:prod,service:orders` → pairs; every entry needs a key and a value (split at the first `:`). */
-function parseGlobalTags(env: Env): [string, string][] {
-  const out: [string, string][] = [];
-  for (const entry of optionalList(env, 'STATSD_GLOBAL_TAGS')) {
-    const i = entry.indexOf(':');
-    const key = i < 0 ? '' : entry.slice(0, i).trim();
-    const value = i < 0 ? '' : entry.slice(i + 1).trim();
-    if (key === '' || value === '') {
-      throw new ConfigError('STATSD_GLOBAL_TAGS', `entries must be key:value with both parts non-empty, got "${entry}"`);
-    }
-    out.push([key, value]);
-  }
-  return out;
 }
 
 function parseOverrides(env: Env): TypeOverride<StatsdType>[] {

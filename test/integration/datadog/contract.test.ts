@@ -9,8 +9,7 @@ import { DatadogProvider } from '../../../functions/consumers/datadog/DatadogPro
 import { loadDatadogConfig } from '../../../functions/consumers/datadog/config.ts';
 import { describeProviderContract } from '../../../shared/consumer/testing/providerContract.ts';
 import type { MetricDatum } from '../../../shared/consumer/types.ts';
-import type { SecretResolver } from '../../../shared/secrets/secretResolver.ts';
-import { startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
+import { keyOf, startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
 
 /** docs/datadog.md#names-and-tags, written out independently: names keep case, tags are lower-cased, both by Datadog's character rules. */
 const ddName = (s: string) => s.replace(/[^A-Za-z0-9_.]/g, '_');
@@ -28,13 +27,12 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-const secrets: SecretResolver = { resolve: async () => receiver.apiKey, invalidate: () => undefined };
 
 describe('datadog against a schema-validating intake', () => {
   describeProviderContract({
     name: 'datadog (distribution points)',
     // `detail` as a property tag: the contract's documents hold it as an object (never a tag), one of them nested 20,000 deep.
-    makeProvider: () => new DatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url, DD_PROPERTY_TAGS: 'detail', DD_BATCH_SIZE: '3' }), receiver.apiKey, secrets),
+    makeProvider: () => new DatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url, DD_PROPERTY_TAGS: 'detail', DD_BATCH_SIZE: '3' }), receiver.apiKey, keyOf(receiver)),
     received: async () => [...receiver.distributionValues().keys()],
     keysOf: (d) => [seriesKey(d)],
     reset: async () => {

@@ -12,7 +12,7 @@ import { loadDatadogConfig } from '../../../functions/consumers/datadog/config.t
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
 import { fakeLambdaContext, kinesisEventFromRecords, recordData } from '../../../shared/consumer/testing/kinesisEvent.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
-import { startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
+import { keyOf, startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
 
 const DOC = readFileSync(join(import.meta.dirname, '../../../docs/datadog.md'), 'utf8');
 const blocks = (lang: string) => [...DOC.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!.trim());
@@ -46,7 +46,7 @@ describe('docs/datadog.md examples', () => {
     expect(JSON.parse(input!)).toEqual(metrics.serializeMetrics());
 
     const provider = await createDatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url }), {
-      secrets: { resolve: async () => receiver.apiKey, invalidate: () => undefined },
+      secrets: keyOf(receiver),
       now: () => NOW,
     });
     const handler = createConsumerHandler(provider, { env: {}, logger: createMemoryLogger() });

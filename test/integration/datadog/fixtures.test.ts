@@ -10,9 +10,8 @@ import { loadDatadogConfig } from '../../../functions/consumers/datadog/config.t
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
 import { fakeLambdaContext, kinesisEventFromRecords, recordData } from '../../../shared/consumer/testing/kinesisEvent.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
-import type { SecretResolver } from '../../../shared/secrets/secretResolver.ts';
 import { getFixtureLines } from '../../fixtures/generate.ts';
-import { startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
+import { keyOf, startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
 
 type Json = Record<string, unknown>;
 const TIME_TO_MS: Record<string, number> = { Seconds: 1000, Milliseconds: 1, Microseconds: 0.001 };
@@ -61,8 +60,7 @@ describe('datadog: producer fixtures', () => {
 
   it('every observation of every producer document arrives as a distribution value of its series', async () => {
     expect(docs.length, 'the fixture generator produced EMF documents').toBeGreaterThan(5);
-    const secrets: SecretResolver = { resolve: async () => receiver.apiKey, invalidate: () => undefined };
-    const provider = new DatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url }), receiver.apiKey, secrets);
+    const provider = new DatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url }), receiver.apiKey, keyOf(receiver));
     const handler = createConsumerHandler(provider, { env: {}, logger: createMemoryLogger() });
     const records = [];
     for (let i = 0; i < docs.length; i += 4) records.push(recordData(docs.slice(i, i + 4).map((emf) => ({ emf, timestamp: (emf._aws as Json).Timestamp as number }))));

@@ -15,8 +15,7 @@ import { createConsumerHandler } from '../../../shared/consumer/createConsumerHa
 import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
 import { fakeLambdaContext, redeliverFrom } from '../../../shared/consumer/testing/kinesisEvent.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
-import type { SecretResolver } from '../../../shared/secrets/secretResolver.ts';
-import { startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
+import { keyOf, startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
 import { shopScenario } from '../../helpers/shopScenario.ts';
 
 const FAST_RETRY = { retries: 3, minTimeoutMs: 5, maxTimeoutMs: 20, randomize: false } as const;
@@ -35,12 +34,11 @@ beforeEach(() => {
   receiver.answer = () => 'validate';
 });
 
-const secrets = (key: string): SecretResolver => ({ resolve: async () => key, invalidate: () => undefined });
 
 /** One consumer container per shard: its own provider (its own writer) and handler. */
 function containers(env: Record<string, string>, shards: number) {
   return Array.from({ length: shards }, (_, i) => {
-    const provider = new DatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url, ...env }), receiver.apiKey, secrets(receiver.apiKey), { writerId: `w${i}` });
+    const provider = new DatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url, ...env }), receiver.apiKey, keyOf(receiver), { writerId: `w${i}` });
     const summaries: ConsumerSummary[] = [];
     const handler = createConsumerHandler(provider, { env: {}, logger: createMemoryLogger(), retry: FAST_RETRY, onSummary: (s) => summaries.push(s) });
     return { provider, summaries, invoke: async (e: KinesisStreamEvent, remainingMs = 30_000) => (await handler(e, fakeLambdaContext({ remainingMs }))).batchItemFailures };

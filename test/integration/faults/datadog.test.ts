@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadDatadogConfig } from '../../../functions/consumers/datadog/config.ts';
 import { createDatadogProvider } from '../../../functions/consumers/datadog/DatadogProvider.ts';
 import type { Env } from '../../../shared/config/env.ts';
-import { startDatadogReceiver, type DatadogAnswer, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
+import { keyOf, startDatadogReceiver, type DatadogAnswer, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
 import { hitPayload } from '../../helpers/faultLog.ts';
 import { FaultPipeline, type FaultPipelineOptions } from '../../helpers/FaultPipeline.ts';
 
@@ -35,7 +35,7 @@ afterEach(async () => {
 async function start(ddEnv: Env = {}, o: Partial<FaultPipelineOptions> = {}): Promise<FaultPipeline> {
   const provider = await createDatadogProvider(
     loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: receiver.url, DD_BATCH_SIZE: '5', ...ddEnv }),
-    { secrets: { resolve: async () => receiver.apiKey, invalidate: () => undefined } },
+    { secrets: keyOf(receiver) },
   );
   pipeline = await FaultPipeline.start({ provider, forwarderEnv: { RECORD_TARGET_BYTES: '1024', PLATFORM_METRICS: 'false' }, ...o });
   return pipeline;
