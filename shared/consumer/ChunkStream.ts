@@ -205,12 +205,12 @@ export class Chunk implements MetricData {
     // One datum per call (not per chunk), refilled; fields in MetricDatum's order, so
     // JSON.stringify(d) reads like a plain datum.
     const d: MetricDatum = {
-      namespace: '', name: '', unit: 'None', storageResolution: 60, timestamp: 0, value: 0,
+      namespace: '', name: '', unit: 'None', storageResolution: 60, type: undefined, timestamp: 0, value: 0,
       dimensions: EMPTY, directiveDimensions: EMPTY, properties: EMPTY, source: NO_SOURCE,
     };
     let index = 0;
     this.walk((g, from, to) => {
-      const { names, units, resolutions, values } = g.defs;
+      const { names, units, resolutions, values, types } = g.defs;
       d.namespace = g.namespace;
       d.timestamp = g.timestamp;
       d.dimensions = g.dimensions;
@@ -221,6 +221,8 @@ export class Chunk implements MetricData {
         d.name = names[i]!;
         d.unit = units[i]!;
         d.storageResolution = resolutions[i]!;
+        // Set for every datum, undefined when the group declares none: never left over from the previous datum.
+        d.type = types === undefined ? undefined : types[i];
         d.value = values[i]!;
         fn(d, index++);
       }

@@ -99,7 +99,7 @@ export function decodeKinesisRecordGroups(
 function pushAfter(groups: readonly MetricGroup[], skip: number, out: { push(g: MetricGroup): unknown }): void {
   let left = skip;
   for (const g of groups) {
-    const { names, units, resolutions, values } = g.defs;
+    const { names, units, resolutions, values, types } = g.defs;
     if (left >= names.length) {
       left -= names.length;
       continue;
@@ -108,7 +108,7 @@ function pushAfter(groups: readonly MetricGroup[], skip: number, out: { push(g: 
       out.push(g);
       continue;
     }
-    out.push({ ...g, defs: { names: names.slice(left), units: units.slice(left), resolutions: resolutions.slice(left), values: values.slice(left) } });
+    out.push({ ...g, defs: { names: names.slice(left), units: units.slice(left), resolutions: resolutions.slice(left), values: values.slice(left), types: types?.slice(left) } });
     left = 0;
   }
 }

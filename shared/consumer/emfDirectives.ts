@@ -1,12 +1,13 @@
 /**
  * The metric declarations of an EMF document (`_aws.CloudWatchMetrics`), checked: each directive's
- * namespace and dimension sets, and the usable metric definitions with their values, units and
- * storage resolutions. Every problem is counted in `issues` (reasons from `reasons.ts`), and what is
- * usable is kept.
+ * namespace and dimension sets, and the usable metric definitions with their values, units,
+ * storage resolutions and (in documents of origin `cloudwatch` only) declared types. Every problem is
+ * counted in `issues` (reasons from `reasons.ts`), and what is usable is kept.
  */
 import { isEmfUnit, type EmfUnit, type StorageResolution } from '../emf/constants.ts';
 import { describeValue } from '../describe.ts';
 import { isObject, own, type Json } from './emfMembers.ts';
+import { isDeclaredType, type DeclaredType } from './metricKind.ts';
 import { toMetricValue } from './metricValue.ts';
 import { reportIssue, type DecodeIssues } from './reasons.ts';
 import type { DatumSource, MetricValue } from './types.ts';
@@ -27,6 +28,11 @@ export interface MetricDefinitions {
   readonly units: readonly EmfUnit[];
   readonly resolutions: readonly StorageResolution[];
   readonly values: readonly MetricValue[];
+  /**
+   * The declared `Type` of each metric (undefined where none, or an invalid one, was declared). Present
+   * only for documents of origin `cloudwatch`: the definitions of any other document are never read for it.
+   */
+  readonly types?: readonly (DeclaredType | undefined)[];
 }
 
 /**
@@ -60,7 +66,8 @@ function isKeyList(s: unknown): s is string[] {
 
 /**
  * The usable definitions of a directive; a problem counts once per dimension set, as it loses (or changes) one datum per set.
- * The arrays are allocated at their final size (growing them by `push` cost a third of this function's allocation).
+ * The arrays are allocated at their final size (growing them by `push` cost a third of this function's allocation);
+ * `types` only for a document of origin `cloudwatch`, so ordinary EMF pays nothing for it.
  */
 export function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, source: DatumSource, memberValues: readonly unknown[] | undefined, first: number): MetricDefinitions {
   const perSet = d.sets.length;
@@ -69,6 +76,7 @@ export function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, 
   const units = new Array<EmfUnit>(m);
   const resolutions = new Array<StorageResolution>(m);
   const values = new Array<MetricValue>(m);
+  const types = source.origin === 'cloudwatch' ? new Array<DeclaredType | undefined>(m) : undefined;
   let j = 0;
   for (let i = 0; i < m; i++) {
     const def = d.definitions[i];
@@ -93,6 +101,7 @@ export function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, 
     units[j] = def.Unit === undefined ? 'None' : unitOf(def.Unit, name, issues, source, perSet);
     resolutions[j] = def.StorageResolution === undefined ? 60 : resolutionOf(def.StorageResolution, name, issues, source, perSet);
     values[j] = value;
+    if (types !== undefined) types[j] = def.Type === undefined ? undefined : typeOf(def.Type, name, issues, source, perSet);
     j++;
   }
   if (j < m) {
@@ -100,14 +109,22 @@ export function readDefinitions(root: Json, d: Directive, issues: DecodeIssues, 
     units.length = j;
     resolutions.length = j;
     values.length = j;
+    if (types !== undefined) types.length = j;
   }
-  return { names, units, resolutions, values };
+  // One shape whatever the origin (`types` undefined): readers of `defs` see a single hidden class.
+  return { names, units, resolutions, values, types };
 }
 
 function unitOf(unit: unknown, name: string, issues: DecodeIssues, source: DatumSource, n: number): EmfUnit {
   if (typeof unit === 'string' && isEmfUnit(unit)) return unit;
   reportIssue(issues.warnings, source, 'metric_unit_invalid', `metric "${name}" has Unit ${describeValue(unit)}, not an EMF unit; delivered as None`, n);
   return 'None';
+}
+
+function typeOf(type: unknown, name: string, issues: DecodeIssues, source: DatumSource, n: number): DeclaredType | undefined {
+  if (isDeclaredType(type)) return type;
+  reportIssue(issues.warnings, source, 'metric_type_invalid', `metric "${name}" has Type ${describeValue(type)}, not count, gauge or distribution; its unit decides its type`, n);
+  return undefined;
 }
 
 function resolutionOf(resolution: unknown, name: string, issues: DecodeIssues, source: DatumSource, n: number): StorageResolution {

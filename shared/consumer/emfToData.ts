@@ -107,10 +107,10 @@ export function emfToGroups(doc: unknown, source: DatumSource, eventTimestamp: n
 
 /** Appends the data of `g` to `out` as separate objects (what a plain `Provider` gets; a streaming one reads the group in place). */
 export function expandGroup(g: MetricGroup, out: MetricDatum[], from = 0, to = g.defs.names.length): void {
-  const { names, units, resolutions, values } = g.defs;
+  const { names, units, resolutions, values, types } = g.defs;
   for (let i = from; i < to; i++) {
     out.push({
-      namespace: g.namespace, name: names[i]!, unit: units[i]!, storageResolution: resolutions[i]!, timestamp: g.timestamp,
+      namespace: g.namespace, name: names[i]!, unit: units[i]!, storageResolution: resolutions[i]!, type: types === undefined ? undefined : types[i], timestamp: g.timestamp,
       value: values[i]!, dimensions: g.dimensions, directiveDimensions: g.directiveDimensions, properties: g.properties, source: g.source,
     });
   }

@@ -54,6 +54,8 @@ const WARNING_REASONS = {
   metric_unit_invalid: 'datum',
   /** `StorageResolution` is neither 1 nor 60: delivered with 60. */
   metric_storage_resolution_invalid: 'datum',
+  /** In a document of origin `cloudwatch`, `Type` is not `count`, `gauge` or `distribution`: delivered without one (the unit decides). */
+  metric_type_invalid: 'datum',
   /** `_aws.Timestamp` is not a finite number: the log event's timestamp is used. Unit: document. */
   document_timestamp_invalid: 'document',
 } as const;

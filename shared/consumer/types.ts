@@ -11,6 +11,7 @@
  */
 import type { EmfUnit, StorageResolution } from '../emf/constants.ts';
 import type { DocumentOrigin } from '../record/format.ts';
+import type { DeclaredType } from './metricKind.ts';
 import type { Logger } from '../log/logger.ts';
 
 /**
@@ -61,6 +62,12 @@ export interface MetricDatum {
   /** `None` when the definition has no Unit. */
   unit: EmfUnit;
   storageResolution: StorageResolution;
+  /**
+   * The type the document declared for the metric (`"Type"` in its definition); undefined when it declared
+   * none. Only documents of origin `cloudwatch` (the metrics scraper's) declare one: the member is not read
+   * in any other. Providers resolve it with the unit and their overrides with `resolveType` (metricKind.ts).
+   */
+  type?: DeclaredType;
   /** `_aws.Timestamp`, ms since the epoch. */
   timestamp: number;
   value: MetricValue;

@@ -6,7 +6,7 @@
  *        | gzip(json)                 (the first two bytes are 0x1f 0x8b, gzip's own magic number)
  *        | json                       (no JSON text starts with either)
  *   json = {"v":1,"owner":…,"region":…,"logGroup":…,"logStream":…,"documents":[
- *             {"id":…,"timestamp":…,"origin":"emf"|"platform","emf":<the EMF document>}, …]}
+ *             {"id":…,"timestamp":…,"origin":"emf"|"platform"|"cloudwatch","emf":<the EMF document>}, …]}
  *
  * `emf` is the document's JSON text inserted as it stood in the log event (it was parsed to be
  * validated, so it is valid JSON): the record holds the original bytes (Powertools Python's `1.0` stays
@@ -29,7 +29,12 @@ export interface RecordContext {
   logStream: string;
 }
 
-export type DocumentOrigin = 'emf' | 'platform';
+/**
+ * Who made a document: `emf`, found in a log; `platform`, built by the forwarder from a Lambda platform line;
+ * `cloudwatch`, built by the metrics scraper from CloudWatch's GetMetricData (its metric definitions may
+ * declare a `Type`, docs/architecture.md#declared-types).
+ */
+export type DocumentOrigin = 'emf' | 'platform' | 'cloudwatch';
 
 /** A document as the forwarder writes it. */
 export interface ForwardedDocument {
@@ -37,7 +42,7 @@ export interface ForwardedDocument {
   id: string;
   /** Log event timestamp, ms since the epoch. */
   timestamp: number;
-  /** `emf`: found in the log; `platform`: built by the forwarder from a Lambda platform line. */
+  /** Who made the document (see `DocumentOrigin`). */
   origin: DocumentOrigin;
   /**
    * The EMF document's JSON text, exactly as logged, or a document that writes its own text (the platform
@@ -182,9 +187,9 @@ export function parseRecordText(text: string): RecordV1 {
     if (
       typeof doc !== 'object' || doc === null ||
       typeof doc.id !== 'string' || typeof doc.timestamp !== 'number' ||
-      (doc.origin !== 'emf' && doc.origin !== 'platform') || !('emf' in doc)
+      (doc.origin !== 'emf' && doc.origin !== 'platform' && doc.origin !== 'cloudwatch') || !('emf' in doc)
     ) {
-      throw new DecodeError(`record document ${i} must be {id: string, timestamp: number, origin: "emf"|"platform", emf: <EMF document>}`, 'record_shape_invalid');
+      throw new DecodeError(`record document ${i} must be {id: string, timestamp: number, origin: "emf"|"platform"|"cloudwatch", emf: <EMF document>}`, 'record_shape_invalid');
     }
   }
   return r as unknown as RecordV1;

@@ -14,7 +14,7 @@
  * - Time units are sent in milliseconds, as the StatsD consumer sends them, and names are the StatsD
  *   consumer's (`[prefix.][Namespace.]Metric`), so switching between the two keeps dashboards.
  */
-import { resolveType } from '../../../shared/consumer/metricKind.ts';
+import { resolveType, type DeclaredType } from '../../../shared/consumer/metricKind.ts';
 import { isStatisticSet, type MetricData, type MetricDatum } from '../../../shared/consumer/types.ts';
 import type { EmfUnit } from '../../../shared/emf/constants.ts';
 import { Tally } from '../../../shared/tally.ts';
@@ -107,11 +107,13 @@ interface MetricEntry {
   namespace: string;
   name: string;
   unit: EmfUnit | undefined;
+  /** The declared type `type` was resolved for (undefined: none declared). */
+  declared: DeclaredType | undefined;
   type: DatadogType;
   factor: number;
   /** `"metric":"<name>"`. */
   nameJson: string;
-  /** What is built once per tag set of the metric (emptied when its unit changes the type). */
+  /** What is built once per tag set of the metric (emptied when its unit or declared type changes). */
   series: Map<TagSet, SeriesEntry>;
 }
 
@@ -377,7 +379,7 @@ export class DatadogTranslator {
     return e;
   }
 
-  /** The metric's entry, its type resolved for `d.unit`. */
+  /** The metric's entry, its type resolved for `d.unit` and `d.type`. */
   private metric(d: MetricDatum): MetricEntry {
     let m = this.lastMetric;
     if (m === undefined || m.name !== d.name || m.namespace !== d.namespace) {
@@ -394,15 +396,16 @@ export class DatadogTranslator {
         if (this.o.namespaceInName) parts.push(d.namespace);
         parts.push(d.name);
         const nameJson = `"metric":${JSON.stringify(sanitiseMetricName(parts.join('.')))}`;
-        m = { namespace: d.namespace, name: d.name, unit: undefined, type: 'distribution', factor: 1, nameJson, series: new Map() };
+        m = { namespace: d.namespace, name: d.name, unit: undefined, declared: undefined, type: 'distribution', factor: 1, nameJson, series: new Map() };
         if (byName.size >= MAX_METRICS) byName.clear();
         byName.set(d.name, m);
       }
       this.lastMetric = m;
     }
-    if (m.unit !== d.unit) {
+    if (m.unit !== d.unit || m.declared !== d.type) {
       m.unit = d.unit;
-      m.type = resolveType(d.name, d.unit, this.o.overrides, this.o.mode === 'series' ? SERIES_DEFAULTS : DISTRIBUTION_DEFAULTS);
+      m.declared = d.type;
+      m.type = resolveType(d.name, d.unit, this.o.overrides, this.o.mode === 'series' ? SERIES_DEFAULTS : DISTRIBUTION_DEFAULTS, d.type);
       m.factor = valueFactor(d.unit);
       m.series.clear();
     }
@@ -410,5 +413,7 @@ export class DatadogTranslator {
   }
 }
 
-const DISTRIBUTION_DEFAULTS = { count: 'distribution', time: 'distribution', value: 'distribution' } as const;
-const SERIES_DEFAULTS = { count: 'count', time: 'gauge', value: 'gauge' } as const;
+// A declared gauge is a gauge series in both modes: a distribution of a level (concurrency, queue depth) would
+// merge writers' samples of one level into percentiles no one reads, and its sum would mean nothing.
+const DISTRIBUTION_DEFAULTS = { count: 'distribution', time: 'distribution', value: 'distribution', gauge: 'gauge' } as const;
+const SERIES_DEFAULTS = { count: 'count', time: 'gauge', value: 'gauge', gauge: 'gauge' } as const;

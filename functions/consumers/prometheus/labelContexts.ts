@@ -5,9 +5,8 @@
  * building it again.
  */
 import type { DatumSource, MetricData, MetricDatum } from '../../../shared/consumer/types.ts';
-import type { EmfUnit } from '../../../shared/emf/constants.ts';
 import type { SourceLabel, TranslateOptions } from './config.ts';
-import { CACHE_LIMIT, type Family } from './families.ts';
+import { CACHE_LIMIT, type Family, type FamilyOf } from './families.ts';
 import { assignLabelNames, compareStrings } from './naming.ts';
 
 /** A label set: which keys become which labels, their values, and what the caller keeps for it. */
@@ -39,7 +38,7 @@ interface LabelPlanEntry {
 export type ForEachLabelled = <T>(data: MetricData, byLabelKey: Map<string, Map<string, T>>, skipped: Record<string, number>, fn: (d: MetricDatum, f: Family, ctx: LabelContext<T>) => void) => void;
 
 /** The walk of both modes under `options`, with label plans cached by key signature and families found by `family`. */
-export function createForEachLabelled(options: TranslateOptions, family: (ns: string, name: string, unit: EmfUnit) => Family): ForEachLabelled {
+export function createForEachLabelled(options: TranslateOptions, family: FamilyOf): ForEachLabelled {
   const labelPlans = new Map<string, LabelPlanEntry[]>();
   // Cumulative series carry the writer label, and histogram buckets `le`: a dimension never takes those names.
   const reserved = new Set<string>(['__name__', ...options.sourceLabels, ...(options.mode === 'cumulative' ? [options.cumulative.writerLabel, 'le'] : [])]);
@@ -140,7 +139,7 @@ export function createForEachLabelled(options: TranslateOptions, family: (ns: st
         }
         seenUnion.add(k);
       }
-      fn(d, family(d.namespace, d.name, d.unit), ctx);
+      fn(d, family(d.namespace, d.name, d.unit, d.type), ctx);
     });
   };
 }

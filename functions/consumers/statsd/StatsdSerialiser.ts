@@ -16,6 +16,7 @@
  * (`repeat`, for integer n ≤ `STATSD_MAX_REPEAT`). Counters send the sum; gauges send each
  * value of an array, and a statistic set's average (`Sum/Count`).
  */
+import type { DeclaredType } from '../../../shared/consumer/metricKind.ts';
 import type { EmfUnit } from '../../../shared/emf/constants.ts';
 import type { Tally } from '../../../shared/tally.ts';
 import { isStatisticSet, type MetricDatum } from '../../../shared/consumer/types.ts';
@@ -48,7 +49,7 @@ export interface LineSink {
   add(line: string, bytes: number): void;
 }
 
-/** What is kept per metric (namespace and name): the sanitised name, and the type for the unit last seen. */
+/** What is kept per metric (namespace and name): the sanitised name, and the type for the unit and declared type last seen. */
 interface MetricEntry {
   /** Sanitised, so ASCII only: its length is its UTF-8 byte count. */
   name: string;
@@ -56,6 +57,8 @@ interface MetricEntry {
   head: string;
   /** The unit `type`, `tail` and `factor` were resolved for (a metric keeps its unit: one is enough). */
   unit: EmfUnit | undefined;
+  /** The declared type `type` was resolved for (undefined: none declared). */
+  declared: DeclaredType | undefined;
   type: StatsdType;
   /** `|<type code>`. */
   tail: string;
@@ -165,7 +168,7 @@ export class StatsdSerialiser {
     }
   }
 
-  /** The metric's entry, its type resolved for `d.unit`. */
+  /** The metric's entry, its type resolved for `d.unit` and `d.type`. */
   private metric(d: MetricDatum): MetricEntry {
     const namespace = d.namespace;
     let byName = namespace === this.lastNamespaceKey ? this.lastNamespaceMetrics : this.metrics.get(namespace);
@@ -183,13 +186,14 @@ export class StatsdSerialiser {
       if (this.o.namespaceInName) parts.push(namespace);
       parts.push(d.name);
       const name = sanitiseMetricName(parts.join('.'), this.o.style !== 'statsd');
-      m = { name, head: `${name}:`, unit: undefined, type: 'gauge', tail: '', factor: 1 };
+      m = { name, head: `${name}:`, unit: undefined, declared: undefined, type: 'gauge', tail: '', factor: 1 };
       if (byName.size >= 10_000) byName.clear();
       byName.set(d.name, m);
     }
-    if (m.unit !== d.unit) {
+    if (m.unit !== d.unit || m.declared !== d.type) {
       m.unit = d.unit;
-      m.type = resolveType(d.name, d.unit, this.o);
+      m.declared = d.type;
+      m.type = resolveType(d.name, d.unit, this.o, d.type);
       m.tail = TAILS[m.type];
       m.factor = valueFactor(d.unit);
     }

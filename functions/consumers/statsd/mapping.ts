@@ -8,11 +8,12 @@
  * | unit `Count` | counter `c` | incremented by the sum of the values (a statistic set: its `Sum`) |
  * | unit `Seconds`, `Milliseconds`, `Microseconds` | `STATSD_TIME_TYPE`: distribution `d` (DogStatsD default), timing `ms` (others) or histogram `h` | each observation, in milliseconds |
  * | any other unit (incl. `None`, `Count/Second`) | `STATSD_VALUE_TYPE`: gauge `g` (default), histogram `h` or distribution `d` | each observation as is |
+ * | declared (metrics scraper) `gauge` / `count` / `distribution` | gauge `g` / counter `c` / `STATSD_TIME_TYPE` | as for that type |
  *
  * `STATSD_TYPE_OVERRIDES` (`pattern=type,…`, first match wins) replaces the row for metric
- * names matching a glob. Time units are converted to milliseconds whatever the type.
+ * names matching a glob, declared type or not. Time units are converted to milliseconds whatever the type.
  */
-import { resolveType as resolveKind, TIME_UNIT_TO_MS } from '../../../shared/consumer/metricKind.ts';
+import { resolveType as resolveKind, TIME_UNIT_TO_MS, type DeclaredType } from '../../../shared/consumer/metricKind.ts';
 import type { EmfUnit } from '../../../shared/emf/constants.ts';
 import type { SerialiseOptions } from './config.ts';
 import type { StatsdType } from './constants.ts';
@@ -32,10 +33,11 @@ export function valueFactor(unit: EmfUnit): number {
 }
 
 /**
- * The type of metric `name` in `unit` under `options` (the table above).
+ * The type of metric `name` in `unit`, with the type its document declared if any, under `options` (the table above).
  *
  * @example resolveType('Latency', 'Milliseconds', options) // 'distribution' with DogStatsD defaults
+ * @example resolveType('ConcurrentExecutions', 'Count', options, 'gauge') // 'gauge'
  */
-export function resolveType(name: string, unit: EmfUnit, options: Pick<SerialiseOptions, 'overrides' | 'timeType' | 'valueType'>): StatsdType {
-  return resolveKind(name, unit, options.overrides, { count: 'counter', time: options.timeType, value: options.valueType });
+export function resolveType(name: string, unit: EmfUnit, options: Pick<SerialiseOptions, 'overrides' | 'timeType' | 'valueType'>, declared?: DeclaredType): StatsdType {
+  return resolveKind(name, unit, options.overrides, { count: 'counter', time: options.timeType, value: options.valueType, gauge: 'gauge' }, declared);
 }
