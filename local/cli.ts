@@ -18,7 +18,8 @@ Runs the whole emf-fanout pipeline on this machine: input → CloudWatch Logs su
 the forwarder → an embedded Kinesis stream → one event source mapping and consumer per provider.
 
 INPUT
-  (none)                 the bundled sample: real aws-embedded-metrics / Powertools / Lambda output
+  (none)                 the bundled sample: real aws-embedded-metrics / Powertools / Lambda output;
+                         with --cloudwatch, no log input: only the recording is replayed
   -                      standard input, e.g.  node app.js | npm start -- -
   FILE                   raw log lines, 'aws logs filter-log-events' JSON, or event records
                          A FILE or standard input must be in one of these formats, or npm start says
@@ -33,7 +34,12 @@ Options
   --format F             auto | lines | filter-log-events | events   (default auto)
   --log-group NAME       log group of events that carry none          (default /aws/lambda/local)
   --log-stream NAME      log stream of events that carry none         (default YYYY/MM/DD/[$LATEST]<hex>)
-  --rebase               move the input's times so the newest event is now (old exports)
+  --rebase               move the input's times so the newest event is now (old exports), and
+                         --cloudwatch's by whole periods so the newest period is the current one
+  --cloudwatch FILE      also replay a recorded GetMetricData call: FILE holds the request and the
+                         response as the AWS CLI reads and prints them (docs/local.md, "Replaying
+                         CloudWatch metrics"); its metrics are written to the stream as the metrics
+                         scraper writes them, before the INPUT is read
   --shards N             shards of the embedded stream                (default 1)
   --batch-size N         event source mapping BatchSize, 1–10000      (default 100)
   --batching-window S    MaximumBatchingWindowInSeconds, 0–300        (default 0)
@@ -72,7 +78,8 @@ Providers (same variables as the deployed consumers)
 Exit code
   0                      nothing lost
   1                      something lost (the summary names it)
-  2                      bad usage or configuration (a bad option or provider setting, an INPUT or
+  2                      bad usage or configuration (a bad option or provider setting, a malformed
+                         --cloudwatch FILE, an INPUT, --cloudwatch FILE or
                          --handler FILE that cannot be read or loaded, a Node.js older than package.json's
                          engines), or an INPUT with nothing usable in it (see INPUT)
   3                      an unexpected error (a bug: its stack is printed)
@@ -99,6 +106,8 @@ export interface CliOptions {
    * received is printed after the summary, in this order (each once).
    */
   show: ShowTarget[];
+  /** `--cloudwatch FILE`: a recorded GetMetricData call to replay (absent: none). */
+  cloudwatch?: string;
   /** `--pipeline-metrics`: print the pipeline metrics the run's invocations would publish, last (absent: no). */
   pipelineMetrics?: true;
 }
@@ -131,6 +140,7 @@ export function parseCli(argv: readonly string[], env: Env = {}): CliOptions {
         'log-group': { type: 'string', default: '/aws/lambda/local' },
         'log-stream': { type: 'string' },
         rebase: { type: 'boolean', default: false },
+        cloudwatch: { type: 'string' },
         shards: { type: 'string' },
         'batch-size': { type: 'string' },
         'batching-window': { type: 'string' },
@@ -168,6 +178,7 @@ export function parseCli(argv: readonly string[], env: Env = {}): CliOptions {
     logGroup: values['log-group'],
     ...(values['log-stream'] !== undefined && { logStream: values['log-stream'] }),
     rebase: values.rebase,
+    ...(values.cloudwatch !== undefined && { cloudwatch: values.cloudwatch }),
     shards: int('shards', values.shards, 1, 1, 64),
     batchSize: int('batch-size', values['batch-size'], 100, 1, 10_000),
     batchingWindowMs: int('batching-window', values['batching-window'], 0, 0, 300) * 1_000,

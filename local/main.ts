@@ -3,14 +3,14 @@
  * See `cli.ts` for the options and `pipeline.ts` for what runs. The data (and, last, what `--show`
  * prints: the Prometheus series, the StatsD lines, the Datadog requests) go to stdout; progress, the
  * handlers' warnings and the summary go to stderr. Exit code (`USAGE` documents it): 0 when nothing was lost, 1 when something was (the
- * summary names it), 2 on bad usage or configuration (an INPUT or --handler FILE that cannot be read
- * or loaded included) or when INPUT matched no known format (`input/recognise.ts`; said after the
+ * summary names it), 2 on bad usage or configuration (an INPUT, --handler or --cloudwatch FILE that cannot be read,
+ * loaded or is malformed included) or when INPUT matched no known format (`input/recognise.ts`; said after the
  * summary), 3 when the run failed on an unexpected error (its stack is printed). An unsupported
  * Node.js stops it first, with exit code 2 (`infra/nodeVersion.ts`).
  */
 import '../infra/nodeVersion.ts'; // first: an unsupported Node.js stops here, with one line
 import { randomBytes } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,7 @@ import type { Env } from '../shared/config/env.ts';
 import { EmfFanoutError } from '../shared/errors.ts';
 import { createLineLogger, parseLogLevel } from '../shared/log/logger.ts';
 import { parseCli, USAGE, UsageError, type CliOptions } from './cli.ts';
+import { parseCloudwatchRecording, rebaseReplay, type CloudwatchReplay } from './cloudwatchRecording.ts';
 import { DatadogPreview } from './datadogPreview.ts';
 import { rebaseEvents } from './input/rebase.ts';
 import { readInput } from './input/readInput.ts';
@@ -53,9 +54,37 @@ function defaultLogStream(): string {
   return `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
 }
 
-/** The input's events: the bundled sample, a file, or standard input (streamed unless `--rebase`). */
+/** The largest `--cloudwatch` file read (a GetMetricData response of 500 queries × 100,800 datapoints is far less). */
+const MAX_RECORDING_BYTES = 64 * 1024 * 1024;
+
+/** `--cloudwatch FILE`: the recording read, checked and (with `--rebase`) moved to the present; a bad file is a `UsageError`. */
+function loadCloudwatch(file: string, rebase: boolean): CloudwatchReplay {
+  let text: string;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new UsageError(`--cloudwatch ${file} is not a file`);
+    if (st.size > MAX_RECORDING_BYTES) throw new UsageError(`--cloudwatch ${file} is larger than ${MAX_RECORDING_BYTES} bytes`);
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError(`cannot read --cloudwatch ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--cloudwatch ${file} is not JSON: ${(err as Error).message}`);
+  }
+  try {
+    const replay = parseCloudwatchRecording(json);
+    return rebase ? rebaseReplay(replay, Date.now()) : replay;
+  } catch (err) {
+    throw err instanceof UsageError ? new UsageError(`--cloudwatch ${file}: ${err.message}`) : err;
+  }
+}
+
+/** The input's events: the bundled sample (none with `--cloudwatch`), a file, or standard input (streamed unless `--rebase`). */
 async function openInput(cli: CliOptions, io: MainIo, stats: InputStats, recognition?: InputRecognition): Promise<AsyncIterable<InputEvent> | Iterable<InputEvent>> {
-  if (cli.input === undefined) return loadSample(Date.now());
+  if (cli.input === undefined) return cli.cloudwatch === undefined ? loadSample(Date.now()) : [];
   let stream: Readable = io.stdin;
   if (cli.input !== '-') {
     try {
@@ -133,6 +162,7 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
   const datadogPreview = cli.show.includes('datadog') ? new DatadogPreview() : undefined;
   const pipelineMetrics = cli.pipelineMetrics ? new PipelineMetricsPreview() : undefined;
   try {
+    const cloudwatch = cli.cloudwatch === undefined ? undefined : loadCloudwatch(cli.cloudwatch, cli.rebase);
     const providers = await createLocalProviders(io.env, {
       console: cli.console, quiet: cli.quiet, write: io.stdout,
       ...(prometheusPreview && { prometheusPreview }), ...(statsdPreview && { statsdPreview }), ...(datadogPreview && { datadogPreview }),
@@ -140,7 +170,9 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
     providers.push(...(await loadHandlers(cli.handlers, new Set(providers.map((p) => p.name)))));
     if (providers.length === 0) throw new UsageError('no provider to run: --no-console and no PROM_RW_URL, STATSD_HOST, DD_API_KEY_REF, EXAMPLE_HTTP_URL, --show or --handler');
     const shown = (p: LocalProvider) => ((cli.show as readonly string[]).includes(p.name) ? `${p.name} (preview, nothing sent)` : p.name);
-    io.stderr(`emf-fanout local: ${cli.input === undefined ? 'the bundled sample' : cli.input === '-' ? 'standard input' : cli.input} → forwarder → embedded Kinesis (${cli.shards} shard${cli.shards > 1 ? 's' : ''}) → ${providers.map(shown).join(', ')}\n`);
+    const logs = cli.input === undefined ? (cli.cloudwatch === undefined ? 'the bundled sample' : undefined) : cli.input === '-' ? 'standard input' : cli.input;
+    const from = [...(logs === undefined ? [] : [`${logs} → forwarder`]), ...(cli.cloudwatch === undefined ? [] : [`${cli.cloudwatch} (CloudWatch metrics, as the scraper writes them)`])].join(' + ');
+    io.stderr(`emf-fanout local: ${from} → embedded Kinesis (${cli.shards} shard${cli.shards > 1 ? 's' : ''}) → ${providers.map(shown).join(', ')}\n`);
     const summary = await runLocalPipeline({
       events: await openInput(cli, io, input, recognition),
       providers,
@@ -153,6 +185,7 @@ export async function runMain(argv: readonly string[], io: MainIo): Promise<numb
       onProgress: (p) => io.stderr(renderProgress(p)),
       progressIntervalMs: io.progressIntervalMs ?? 2_000,
       ...(pipelineMetrics && { pipelineMetrics: pipelineMetrics.sink }),
+      ...(cloudwatch && { cloudwatch }),
     });
     io.onSummary?.(summary);
     io.stderr(renderSummary(summary));

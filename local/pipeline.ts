@@ -4,6 +4,7 @@
  * event-source-mapping emulator per provider → the consumer handler around that provider.
  * `main.ts` adds the command line, the console output and the exit code.
  */
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Context } from 'aws-lambda';
 import type { Env } from '../shared/config/env.ts';
 import { createConsumerHandler } from '../shared/consumer/createConsumerHandler.ts';
@@ -13,6 +14,10 @@ import type { Logger } from '../shared/log/logger.ts';
 import { createConsumerMetricsPublisher, type MetricsSink } from '../shared/pipeline/PipelineMetricsPublisher.ts';
 import { loadForwarderConfig } from '../functions/forwarder/config.ts';
 import { createForwarderHandler } from '../functions/forwarder/forwarder.ts';
+import type { PackedRecord } from '../functions/forwarder/pack.ts';
+import { KinesisWriteError, writeRecords } from '../functions/forwarder/writeRecords.ts';
+import { buildDocuments, packOrigins } from '../functions/metrics-scraper/documents.ts';
+import { byPeriod, type CloudwatchReplay } from './cloudwatchRecording.ts';
 import { createEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions, type KinesisHandler } from './esm.ts';
 import { ForwardQueue } from './ForwardQueue.ts';
 import { SubscriptionBatcher } from './input/SubscriptionBatcher.ts';
@@ -22,7 +27,7 @@ import { invocationContext } from './lambdaKinesis.ts';
 import { countWrittenRecords } from './recordCounter.ts';
 import {
   addConsumerSummary, addForwarderSummary, emptyForwarderStats, emptyProviderStats, lossesOf,
-  type InputStats, type ProviderStats, type RunEnd, type RunSummary,
+  type CloudwatchStats, type InputStats, type ProviderStats, type RunEnd, type RunSummary,
 } from './summary.ts';
 
 /**
@@ -77,6 +82,45 @@ export interface PipelineOptions {
    * (`PIPELINE_METRICS`, docs/monitoring.md); when absent none are printed (stdout holds the data).
    */
   pipelineMetrics?: MetricsSink;
+  /**
+   * `--cloudwatch FILE`: CloudWatch metrics read from a recording, written to the stream before the input is
+   * read, as the metrics scraper writes them (its documents, the forwarder's packer and writer).
+   */
+  cloudwatch?: CloudwatchReplay;
+}
+
+/** The local account, as the subscription payloads' owner. */
+const LOCAL_ACCOUNT = '000000000000';
+
+/**
+ * Writes the replay's documents to the stream as the deployed scraper does (functions/metrics-scraper/scraper.ts):
+ * `buildDocuments` per period, `packOrigins`, then `writeRecords`.
+ * A write that fails for good is counted, not thrown: the summary names it as a loss.
+ */
+async function writeCloudwatch(
+  replay: CloudwatchReplay,
+  o: { kinesis: KinesisClient; streamName: string; region: string; deadlineMarginMs: number; retryAttempts: number; logger: Logger; timeoutMs: number },
+): Promise<CloudwatchStats> {
+  const stats: CloudwatchStats = { metrics: replay.specs.length, datapoints: replay.points.length, documents: 0, records: 0, failedDocuments: 0, skipped: { ...replay.skipped } };
+  const records: PackedRecord[] = [];
+  for (const g of byPeriod(replay)) {
+    const built = buildDocuments(g.specs, g.points, { owner: LOCAL_ACCOUNT, region: o.region, periodSeconds: g.periodSeconds });
+    for (const [reason, n] of Object.entries(built.skipped)) stats.skipped[reason] = (stats.skipped[reason] ?? 0) + n;
+    records.push(...packOrigins(built.origins));
+  }
+  const documents = records.reduce((n, r) => n + r.documents, 0);
+  if (records.length === 0) return stats;
+  const deadline = Date.now() + o.timeoutMs;
+  try {
+    const written = await writeRecords(o.kinesis, records, {
+      streamName: o.streamName, remainingMs: () => deadline - Date.now(), deadlineMarginMs: o.deadlineMarginMs, retryAttempts: o.retryAttempts, logger: o.logger,
+    });
+    Object.assign(stats, { records: written.records, documents });
+  } catch (err) {
+    if (!(err instanceof KinesisWriteError)) throw err;
+    Object.assign(stats, { records: records.length - err.failedRecords, documents: documents - err.failedDocuments, failedDocuments: err.failedDocuments, error: err.message });
+  }
+  return stats;
 }
 
 /**
@@ -144,6 +188,7 @@ export async function runLocalPipeline(opts: PipelineOptions): Promise<RunSummar
   let progressTimer: NodeJS.Timeout | undefined;
   let flushTimer: NodeJS.Timeout | undefined;
   let end: RunEnd = 'end-of-input';
+  let cloudwatch: CloudwatchStats | undefined;
   try {
     await kinesis.createStream(streamName, opts.shards ?? 1);
     const forwarder = createForwarderHandler({
@@ -152,7 +197,7 @@ export async function runLocalPipeline(opts: PipelineOptions): Promise<RunSummar
       ...(opts.pipelineMetrics && { metricsSink: opts.pipelineMetrics }),
     });
     const forwarderTimeout = opts.forwarderTimeoutMs ?? 60_000;
-    const functionId = { region: config.region, accountId: '000000000000' };
+    const functionId = { region: config.region, accountId: LOCAL_ACCOUNT };
 
     for (const p of opts.providers) {
       // The consumer's metrics go to opts.pipelineMetrics, from its summary; never to stdout, whatever the handler does with the setting.
@@ -173,12 +218,19 @@ export async function runLocalPipeline(opts: PipelineOptions): Promise<RunSummar
       await esm.start();
     }
 
+    if (opts.cloudwatch) {
+      cloudwatch = await writeCloudwatch(opts.cloudwatch, {
+        kinesis: kinesis.client, streamName, region: config.region, deadlineMarginMs: config.deadlineMarginMs, retryAttempts: config.retryAttempts,
+        logger: opts.logger, timeoutMs: forwarderTimeout,
+      });
+    }
+
     const queue = new ForwardQueue(
       (b) => forwarder(b.event, invocationContext({ ...functionId, functionName: 'emf-fanout-forwarder' }, forwarderTimeout)),
       forwarderStats,
       { ...(opts.forwarderConcurrency !== undefined && { concurrency: opts.forwarderConcurrency }), ...(opts.forwarderRetries !== undefined && { retries: opts.forwarderRetries }) },
     );
-    const batcher = new SubscriptionBatcher({ owner: '000000000000', subscriptionFilters: ['emf-fanout-local'] });
+    const batcher = new SubscriptionBatcher({ owner: LOCAL_ACCOUNT, subscriptionFilters: ['emf-fanout-local'] });
     const progress = (phase: Progress['phase']) => opts.onProgress?.({
       phase, logEvents: input.logEvents, forwardedDocuments: forwarderStats.forwardedDocuments, records: written.records,
       providers: mappings.map((m) => ({ name: m.stats.name, delivered: m.stats.delivered, recordsProcessed: m.esm.stats.recordsProcessed })),
@@ -223,6 +275,6 @@ export async function runLocalPipeline(opts: PipelineOptions): Promise<RunSummar
     const done = m.esm.stats.recordsProcessed + m.esm.stats.recordsDiscarded;
     return { ...m.stats, recordsUnconsumed: Math.max(0, written.records - done) };
   });
-  const partial = { end, input, forwarder: forwarderStats, providers };
+  const partial = { end, input, forwarder: forwarderStats, providers, ...(cloudwatch && { cloudwatch }) };
   return { ...partial, losses: lossesOf(partial) };
 }

@@ -43,6 +43,21 @@ export interface ProviderStats extends Pick<ConsumerSummary, 'documents' | 'data
   lastRetryError?: string;
 }
 
+/** `--cloudwatch FILE`: the recording's metrics as the scraper would write them. */
+export interface CloudwatchStats {
+  /** Metrics (a metric and period each) and their datapoints (periods) read from the recording. */
+  metrics: number;
+  datapoints: number;
+  /** Documents and records written to the stream. */
+  documents: number;
+  records: number;
+  /** Documents whose records the stream did not take (`error` says why): lost. */
+  failedDocuments: number;
+  error?: string;
+  /** Queries, results and datapoints of the recording left out, and datapoints no document could hold, by reason. */
+  skipped: Record<string, number>;
+}
+
 export type RunEnd = 'end-of-input' | 'interrupted' | 'aborted';
 
 export interface RunSummary {
@@ -50,6 +65,8 @@ export interface RunSummary {
   input: InputStats;
   forwarder: ForwarderStats;
   providers: ProviderStats[];
+  /** Present with `--cloudwatch`. */
+  cloudwatch?: CloudwatchStats;
   /** One sentence per kind of loss; empty when nothing was lost. */
   losses: string[];
 }
@@ -116,6 +133,8 @@ export function lossesOf(summary: Omit<RunSummary, 'losses'>): string[] {
   if (f.failedPayloads > 0) {
     out.push(`forwarder: ${f.lostEvents} log event(s) in ${f.failedPayloads} subscription payload(s) failed every attempt: ${f.errors.slice(0, 3).join('; ')}`);
   }
+  const cw = summary.cloudwatch;
+  if (cw && cw.failedDocuments > 0) out.push(`cloudwatch: ${cw.failedDocuments} document(s) of the recording were not written to the stream: ${cw.error ?? 'unknown error'}`);
   for (const p of summary.providers) {
     for (const d of p.esm.discards) {
       const cause = p.lastRetryError && d.error.startsWith('the function reported') ? ` (last error: ${p.lastRetryError})` : '';
@@ -138,6 +157,15 @@ const reasons = (r: Readonly<Record<string, number>>, examples: Readonly<Record<
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${indent}${k}: ${n(v)}${examples[k] ? `   e.g. ${oneLine(examples[k])}` : ''}`);
 
+/** `--cloudwatch`: what the recording held and what reached the stream. */
+function cloudwatchLines(c: CloudwatchStats): string[] {
+  const skipped = sum(c.skipped);
+  return [
+    `cloudwatch   ${n(c.metrics)} metrics, ${n(c.datapoints)} datapoints → ${n(c.documents)} documents in ${n(c.records)} Kinesis records; skipped: ${n(skipped)}`,
+    ...reasons(c.skipped),
+  ];
+}
+
 /** The human-readable summary printed at the end of `npm start`. */
 export function renderSummary(s: RunSummary): string {
   const f = s.forwarder;
@@ -149,6 +177,7 @@ export function renderSummary(s: RunSummary): string {
     `             ${n(f.forwardedDocuments)} documents forwarded in ${n(f.records)} Kinesis records; ${n(f.invocations)} invocations, ${n(f.retries)} retried, ${n(f.retriedEntries)} PutRecords entries retried`,
     ...(sum(f.rejected) > 0 ? [`  rejected: ${n(sum(f.rejected))}`, ...reasons(f.rejected, f.examples)] : []),
     ...(sum(f.skipped) > 0 ? [`  skipped: ${n(sum(f.skipped))}`, ...reasons(f.skipped)] : []),
+    ...(s.cloudwatch ? cloudwatchLines(s.cloudwatch) : []),
   ];
   for (const p of s.providers) {
     const records = `${n(p.esm.recordsProcessed)} records in ${n(p.esm.invocations)} invocations, ${n(p.esm.retries)} retried`;

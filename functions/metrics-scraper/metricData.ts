@@ -1,32 +1,24 @@
 /**
- * Reading CloudWatch metrics for the scraper (issue 22, in progress): each selected metric is asked for its
- * four statistics (Sum, Minimum, Maximum, SampleCount) per period, in `GetMetricData` calls of at most 500
- * queries, every page followed (`NextToken`, which CloudWatch also returns when a result is `PartialData`),
- * throttling retried with backoff. Each period's four values become one statistic set, what CloudWatch holds,
- * which an EMF document carries as `{Sum, Min, Max, Count}`.
+ * Reading CloudWatch metrics for the scraper: each selected metric is asked for the statistics its type needs
+ * (spec.ts), per period, in `GetMetricData` calls of at most 500 queries (a metric's queries always in one
+ * call), every page followed (`NextToken`, which CloudWatch also returns when a result is `PartialData`),
+ * throttling retried with backoff. Each period becomes one point: a count's Sum, a gauge's Maximum, or a
+ * distribution's statistic set, what CloudWatch holds.
  */
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { StatisticSet } from '../../shared/consumer/types.ts';
 import { DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from '../../shared/subscriptions/retry.ts';
+import { STATISTICS, type MetricSpec } from './spec.ts';
 import type { QueryWindow } from './window.ts';
 
-/** One CloudWatch metric to read. */
-export interface MetricSpec {
-  namespace: string;
-  name: string;
-  /** In the order they are written in the document. */
-  dimensions: readonly (readonly [string, string])[];
-}
-
 /** One period of one metric, as CloudWatch holds it. */
-interface StatisticSetPoint {
+export interface MetricPoint {
   /** Index into the specs. */
   metric: number;
   /** Period start, ms since the epoch. */
   timestamp: number;
-  sum: number;
-  min: number;
-  max: number;
-  count: number;
+  /** A count's Sum or a gauge's Maximum; a distribution's statistic set. */
+  value: number | StatisticSet;
 }
 
 /** GetMetricData's limit of queries per call. */
@@ -34,19 +26,11 @@ export const MAX_QUERIES_PER_CALL = 500;
 /** Pages read for one call before giving up (a loop on a NextToken that never ends must not hang a run). */
 const MAX_PAGES = 1_000;
 
-const STATS = [
-  ['sum', 'Sum'],
-  ['min', 'Minimum'],
-  ['max', 'Maximum'],
-  ['n', 'SampleCount'],
-] as const;
-type StatKey = (typeof STATS)[number][0];
-
-/** The four queries of each metric, ids `m<index>_<stat>` (ids must start with a lower-case letter). */
+/** The queries of each metric, ids `m<index>_<statistic index>` (ids must start with a lower-case letter). */
 function buildQueries(specs: readonly MetricSpec[], periodSeconds: number): MetricDataQuery[] {
   return specs.flatMap((s, i) =>
-    STATS.map(([key, stat]) => ({
-      Id: `m${i}_${key}`,
+    STATISTICS[s.type].map((stat, k) => ({
+      Id: `m${i}_${k}`,
       MetricStat: {
         Metric: { Namespace: s.namespace, MetricName: s.name, Dimensions: s.dimensions.map(([Name, Value]) => ({ Name, Value })) },
         Period: periodSeconds,
@@ -59,7 +43,7 @@ function buildQueries(specs: readonly MetricSpec[], periodSeconds: number): Metr
 
 /** What a scrape read, and what it cost. */
 export interface MetricDataResult {
-  points: StatisticSetPoint[];
+  points: MetricPoint[];
   /** `GetMetricData` calls made (pages included), and the queries they carried (what CloudWatch bills). */
   calls: number;
   queries: number;
@@ -70,8 +54,8 @@ export interface MetricDataResult {
 }
 
 /**
- * Reads `specs` over `window`: the queries in calls of at most 500 (a metric's four queries always in one
- * call), each call's pages in turn.
+ * Reads `specs` over `window`: the queries in calls of at most 500 (a metric's queries always in one call),
+ * each call's pages in turn. Only periods inside the window are kept.
  */
 export async function readMetricData(
   client: CloudWatchClient,
@@ -81,10 +65,17 @@ export async function readMetricData(
   backoff: BackoffOptions = DEFAULT_BACKOFF,
 ): Promise<MetricDataResult> {
   const queries = buildQueries(specs, periodSeconds);
+  const calls: MetricDataQuery[][] = [];
+  for (let at = 0, i = 0; i < specs.length; ) {
+    // A metric's queries stay in one call: a call ends before a metric that would not fit.
+    let end = at;
+    while (i < specs.length && end + STATISTICS[specs[i]!.type].length - at <= MAX_QUERIES_PER_CALL) end += STATISTICS[specs[i++]!.type].length;
+    calls.push(queries.slice(at, end));
+    at = end;
+  }
   const values = new Map<string, Map<number, number>>();
   const result: MetricDataResult = { points: [], calls: 0, queries: 0, retries: 0, failed: {} };
-  for (let at = 0; at < queries.length; at += MAX_QUERIES_PER_CALL) {
-    const batch = queries.slice(at, at + MAX_QUERIES_PER_CALL);
+  for (const batch of calls) {
     let token: string | undefined;
     let pages = 0;
     do {
@@ -117,33 +108,39 @@ export async function readMetricData(
         if (byTime === undefined) values.set(r.Id, (byTime = new Map()));
         const ts = r.Timestamps ?? [];
         const vs = r.Values ?? [];
-        for (let k = 0; k < Math.min(ts.length, vs.length); k++) byTime.set(ts[k]!.getTime(), vs[k]!);
+        for (let k = 0; k < Math.min(ts.length, vs.length); k++) {
+          const t = ts[k]!.getTime();
+          if (t >= window.startMs && t < window.endMs && Number.isFinite(vs[k])) byTime.set(t, vs[k]!);
+        }
       }
       token = out.NextToken;
     } while (token !== undefined && token !== '');
   }
-  result.points = statisticSets(specs.length, values);
+  result.points = pointsOf(specs, values);
   return result;
 }
 
-/** The periods for which all four statistics of a metric came back with at least one sample, in time order. */
-function statisticSets(metrics: number, values: ReadonlyMap<string, ReadonlyMap<number, number>>): StatisticSetPoint[] {
-  const points: StatisticSetPoint[] = [];
-  for (let i = 0; i < metrics; i++) {
-    const of = (key: StatKey) => values.get(`m${i}_${key}`);
-    const sum = of('sum');
-    const min = of('min');
-    const max = of('max');
-    const n = of('n');
-    if (sum === undefined || min === undefined || max === undefined || n === undefined) continue;
+/** Each metric's periods, in time order: those for which every statistic it asked for came back (a distribution's with samples). */
+function pointsOf(specs: readonly MetricSpec[], values: ReadonlyMap<string, ReadonlyMap<number, number>>): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  specs.forEach((spec, i) => {
+    const of = (k: number) => values.get(`m${i}_${k}`);
+    if (spec.type !== 'distribution') {
+      const only = of(0);
+      if (only === undefined) return;
+      for (const t of [...only.keys()].sort((a, b) => a - b)) points.push({ metric: i, timestamp: t, value: only.get(t)! });
+      return;
+    }
+    const [sum, min, max, n] = [of(0), of(1), of(2), of(3)];
+    if (sum === undefined || min === undefined || max === undefined || n === undefined) return;
     for (const t of [...n.keys()].sort((a, b) => a - b)) {
       const count = n.get(t)!;
       const s = sum.get(t);
       const lo = min.get(t);
       const hi = max.get(t);
       if (!(count > 0) || s === undefined || lo === undefined || hi === undefined) continue;
-      points.push({ metric: i, timestamp: t, sum: s, min: lo, max: hi, count });
+      points.push({ metric: i, timestamp: t, value: { sum: s, min: lo, max: hi, count } });
     }
-  }
+  });
   return points;
 }

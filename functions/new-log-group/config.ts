@@ -15,33 +15,17 @@
  * | `EXCLUDE_LOG_GROUPS` | comma list of names, or prefixes ending in `*` |
  * | `MAX_FILTERS_PER_LOG_GROUP` | default 2 |
  */
-import { type Env, optionalInt, optionalList, optionalString, requireString } from '../../shared/config/env.ts';
+import { type Env, optionalInt, requireString } from '../../shared/config/env.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import type { TargetFilter } from '../../shared/subscriptions/decide.ts';
-import { buildSelectionRules, SelectionError, type SelectionRules } from '../../shared/subscriptions/selection.ts';
+import type { SelectionRules } from '../../shared/subscriptions/selection.ts';
+import { selectionRulesFromEnv } from '../../shared/subscriptions/selectionEnv.ts';
 
 export interface NewLogGroupConfig {
   target: TargetFilter;
   rules: SelectionRules;
   maxFilters: number;
 }
-
-function jsonEnv<T>(env: Env, key: string, check: (v: unknown) => v is T, what: string, fallback: T): T {
-  const raw = optionalString(env, key);
-  if (raw === undefined) return fallback;
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(key, `must be JSON (${what}), got "${raw}"`);
-  }
-  if (!check(v)) throw new ConfigError(key, `must be ${what}, got "${raw}"`);
-  return v;
-}
-
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-const isStringMap = (v: unknown): v is Record<string, string> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 
 export function loadNewLogGroupConfig(env: Env): NewLogGroupConfig {
   const destinationArn = requireString(env, 'DESTINATION_ARN');
@@ -54,20 +38,6 @@ export function loadNewLogGroupConfig(env: Env): NewLogGroupConfig {
     // An empty pattern is legitimate (every event), so the raw value is kept.
     filterPattern: (env.FILTER_PATTERN ?? '').trim(),
   };
-  const pipelinePrefix = requireString(env, 'PIPELINE_LOG_GROUP_PREFIX');
-  let rules: SelectionRules;
-  try {
-    rules = buildSelectionRules({
-      names: optionalList(env, 'SUBSCRIBE_NAMES'),
-      prefixes: optionalList(env, 'SUBSCRIBE_PREFIXES'),
-      patterns: jsonEnv(env, 'SUBSCRIBE_PATTERNS', isStringArray, 'a JSON array of strings', []),
-      tags: jsonEnv(env, 'SUBSCRIBE_TAGS', isStringMap, 'a JSON object of strings', {}),
-      exclude: optionalList(env, 'EXCLUDE_LOG_GROUPS'),
-      pipelinePrefix,
-    });
-  } catch (e) {
-    if (e instanceof SelectionError) throw new ConfigError(e.setting === 'patterns' ? 'SUBSCRIBE_PATTERNS' : 'SUBSCRIBE_TAGS', e.message);
-    throw e;
-  }
+  const rules = selectionRulesFromEnv(env);
   return Object.freeze({ target, rules, maxFilters: optionalInt(env, 'MAX_FILTERS_PER_LOG_GROUP', 2, { min: 1, max: 100 }) });
 }

@@ -5,6 +5,8 @@
  * environment references. Called by Serverless through generate.cjs
  * (`${file(./infra/serverless/generate.cjs):functions}` etc.).
  *
+ * The metrics scraper (metricsScraper.ts) when `metricsScraperEnabled` is true.
+ *
  * Besides: the forwarder's on-failure configuration and alarms, the dashboard (dashboard.ts) and the
  * replay operator's policy (operatorPolicy.ts), which name the enabled consumers.
  *
@@ -18,6 +20,7 @@ import { generateConsumer, readEsmSettings } from './consumers.ts';
 import { DASHBOARD_ID, dashboardResource } from './dashboard.ts';
 import { FORWARDER_IDS, generateForwarder } from './forwarder.ts';
 import { type Cfn } from './iam.ts';
+import { generateMetricsScraper } from './metricsScraper.ts';
 import { checkParamKeys, knownParamKeys } from './paramKeys.ts';
 import { OPERATOR_POLICY_ID, operatorPolicyResource } from './operatorPolicy.ts';
 import { Params, type ResolverContext } from './params.ts';
@@ -28,6 +31,8 @@ import { generateNewLogGroup, readLogGroupSettings, subscriptionFilterResources 
 interface Generated {
   functions: Record<string, Cfn>;
   resources: Record<string, Cfn>;
+  /** Lines `npm run package` prints (the metrics scraper's cost estimate). */
+  notes: string[];
 }
 
 async function deployContext(ctx: ResolverContext, p: Params): Promise<DeployContext> {
@@ -56,8 +61,9 @@ async function generate(ctx: ResolverContext, root?: string): Promise<Generated>
   const logGroups = await readLogGroupSettings(p);
   const consumerParts = await Promise.all(consumers.map((c) => generateConsumer(c, p, esm, d)));
   const enabled = consumerParts.flatMap((c) => (c.ids ? [c.ids] : []));
-  const parts = [await generateForwarder(p, d, logGroups.exclude), ...consumerParts, await generateNewLogGroup(p, logGroups, d)];
-  const out: Generated = { functions: {}, resources: subscriptionFilterResources(logGroups) };
+  const scraper = await generateMetricsScraper(p, logGroups, d);
+  const parts = [await generateForwarder(p, d, logGroups.exclude), ...consumerParts, await generateNewLogGroup(p, logGroups, d), scraper];
+  const out: Generated = { functions: {}, resources: subscriptionFilterResources(logGroups), notes: scraper.notes };
   for (const part of parts) {
     Object.assign(out.functions, part.functions);
     Object.assign(out.resources, part.resources);
@@ -77,9 +83,14 @@ async function generate(ctx: ResolverContext, root?: string): Promise<Generated>
   return out;
 }
 
-/** The forwarder, the enabled consumers (and the new-log-group function), for `functions:`. */
+/**
+ * The forwarder, the enabled consumers (and the new-log-group function, the metrics scraper), for
+ * `functions:`. Prints the notes: Serverless calls this once per packaging (and generateResources once).
+ */
 export async function generateFunctions(ctx: ResolverContext, root?: string): Promise<Record<string, Cfn>> {
-  return (await generate(ctx, root)).functions;
+  const { functions, notes } = await generate(ctx, root);
+  for (const line of notes) console.log(line);
+  return functions;
 }
 
 /** Their resources plus the deploy-time subscription filters, for `resources:`. */

@@ -1,8 +1,10 @@
 /**
  * CloudFormation building blocks for the generated, least-privilege roles. Every statement
- * names its resources. `log-group:*` appears only for the new-log-group function: when its
- * selection (patterns, tags) cannot be expressed as ARNs, and for the deploy-time resource's
- * listing and removal of its own filter (reasons in subscriptionResource.ts).
+ * names its resources but one: the metrics scraper's `CloudWatchMetricsRead` (GetMetricData and
+ * ListMetrics support no resource-level permissions; metricsScraper.ts). `log-group:*` appears only
+ * for the new-log-group function: when its selection (patterns, tags) cannot be expressed as ARNs,
+ * and for the deploy-time resource's listing and removal of its own filter (reasons in
+ * subscriptionResource.ts).
  */
 import { parseSecretRef, type SecretRef } from '../../shared/secrets/secretRef.ts';
 import { ParamError } from './params.ts';

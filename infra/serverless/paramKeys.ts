@@ -56,6 +56,10 @@ export const GLOBAL_PARAM_KEYS: readonly string[] = [
   'maximumRetryAttempts',
   'maximumRecordAgeSeconds',
   'parallelizationFactor',
+  // CloudWatch metrics scraper
+  'metricsScraperEnabled',
+  'metricsScraperEnvironment',
+  'metricsScraperMetrics',
   // Alarms
   'alarmTopicArn',
   'alarmIteratorAgeMs',

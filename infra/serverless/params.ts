@@ -164,6 +164,28 @@ export class Params {
   }
 
   /**
+   * A YAML list of maps, passed on as they are for the function that reads them to check (a JSON array
+   * from --param too): [] when unset; an item that is not a map is named `<name>[i]`.
+   */
+  async mapList(name: string): Promise<Record<string, unknown>[]> {
+    const v = await this.raw(name);
+    if (v === null || v === undefined || v === '') return [];
+    let items: unknown = v;
+    if (typeof v === 'string') {
+      try {
+        items = JSON.parse(v);
+      } catch {
+        throw new ParamError(name, `must be a list of maps, got ${shown(v)}`);
+      }
+    }
+    if (!Array.isArray(items)) throw new ParamError(name, `must be a list of maps, got ${shown(v)}`);
+    return items.map((x: unknown, i: number) => {
+      if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ParamError(`${name}[${i}]`, `must be a map, got ${shown(x)}`);
+      return x as Record<string, unknown>;
+    });
+  }
+
+  /**
    * Extra IAM statements for a function (e.g. `aps:RemoteWrite` on an Amazon Managed Prometheus
    * workspace). Optional; each must Allow named actions on named resources: no `*` in an
    * action, no bare `*` resource.

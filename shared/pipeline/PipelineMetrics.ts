@@ -9,7 +9,7 @@
  * most 100 samples. A consumer invocation with more than 100 lag samples prints further documents
  * holding only `Lag`, 100 samples each, so that every sample is published.
  */
-import { byReason, CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_DIMENSION, PIPELINE_NAMESPACE } from './names.ts';
+import { byReason, CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_DIMENSION, PIPELINE_NAMESPACE, SCRAPER_METRICS } from './names.ts';
 
 /** A reason becomes part of a metric name: at most this many characters of `[A-Za-z0-9_]`. */
 const MAX_REASON_LENGTH = 64;
@@ -45,6 +45,20 @@ export interface ConsumerCounts {
   readonly duplicates: { readonly documents: number; readonly data: number };
   /** `valuesMs`: the samples published as `Lag` (the consumer keeps at most 100, see `LagDistribution`). */
   readonly lag: { readonly documents: number; readonly valuesMs: readonly number[] };
+}
+
+/** What the metrics scraper counts in one run (`ScraperSummary` in functions/metrics-scraper/scraper.ts has these fields). */
+export interface ScraperCounts {
+  readonly metrics: number;
+  readonly skipped: Readonly<Record<string, number>>;
+  readonly queries: number;
+  readonly calls: number;
+  readonly listCalls: number;
+  readonly retries: number;
+  readonly failedQueries: Readonly<Record<string, number>>;
+  readonly documents: number;
+  readonly records: number;
+  readonly retriedEntries: number;
 }
 
 /** Who publishes and when. */
@@ -166,4 +180,21 @@ export function consumerMetricsDocuments(s: ConsumerCounts, context: DocumentCon
     out.push(new DocumentBuilder(context).add(m.lag, lag.slice(i, i + MAX_VALUES_PER_METRIC), 'Milliseconds').text());
   }
   return out;
+}
+
+/** The metrics scraper's document for one run. */
+export function scraperMetricsDocument(s: ScraperCounts, context: DocumentContext): string {
+  const m = SCRAPER_METRICS;
+  return new DocumentBuilder(context)
+    .add(m.metrics, count(s.metrics))
+    .add(m.queries, count(s.queries))
+    .add(m.calls, count(s.calls))
+    .add(m.listCalls, count(s.listCalls))
+    .add(m.retries, count(s.retries))
+    .add(m.documentsWritten, count(s.documents))
+    .add(m.records, count(s.records))
+    .add(m.kinesisRetries, count(s.retriedEntries))
+    .addByReason(m.metricsSkipped, s.skipped)
+    .addByReason(m.queriesFailed, s.failedQueries)
+    .text();
 }

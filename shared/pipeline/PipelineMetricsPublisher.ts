@@ -6,7 +6,7 @@
  * metrics, not the invocation's work, and says so on stderr.
  */
 import { optionalBool, optionalString, type Env } from '../config/env.ts';
-import { consumerMetricsDocuments, forwarderMetricsDocument, type ConsumerCounts, type ForwarderCounts } from './PipelineMetrics.ts';
+import { consumerMetricsDocuments, forwarderMetricsDocument, scraperMetricsDocument, type ConsumerCounts, type ForwarderCounts, type ScraperCounts } from './PipelineMetrics.ts';
 
 /** Receives one EMF document per call, as one line ending in `\n`. */
 export type MetricsSink = (line: string) => void;
@@ -39,6 +39,11 @@ const contextOf = (opts: PublishOptions) => ({ functionName: opts.functionName, 
 /** Prints the forwarder's document for one invocation. */
 export function publishForwarderMetrics(summary: ForwarderCounts, opts: PublishOptions): void {
   write([forwarderMetricsDocument(summary, contextOf(opts))], opts);
+}
+
+/** Prints the metrics scraper's document for one run. */
+export function publishScraperMetrics(summary: ScraperCounts, opts: PublishOptions): void {
+  write([scraperMetricsDocument(summary, contextOf(opts))], opts);
 }
 
 /** Prints a consumer's document(s) for one invocation. */

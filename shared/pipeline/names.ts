@@ -58,5 +58,28 @@ export const CONSUMER_METRICS = {
   lag: 'Lag',
 } as const;
 
+/** The metrics scraper's metrics (unit Count), one document per run. */
+export const SCRAPER_METRICS = {
+  /** Metrics read (after the cap). */
+  metrics: 'MetricsRead',
+  /** Metrics found but not read, all reasons (`over_cap`, …); `MetricsSkipped.<reason>` per reason. */
+  metricsSkipped: 'MetricsSkipped',
+  /** GetMetricData queries sent, pages included: the "metrics requested" CloudWatch bills. */
+  queries: 'MetricsRequested',
+  /** GetMetricData calls, and ListMetrics / ListTagsForResource calls of discovery. */
+  calls: 'GetMetricDataCalls',
+  listCalls: 'ListCalls',
+  /** Throttled calls retried. */
+  retries: 'CloudWatchRetries',
+  /** Queries CloudWatch answered Forbidden or InternalError; `QueriesFailed.<status>`. */
+  queriesFailed: 'QueriesFailed',
+  /** Documents written to Kinesis (one per metric and period). */
+  documentsWritten: 'DocumentsForwarded',
+  /** Kinesis records written. */
+  records: 'Records',
+  /** PutRecords entries that failed and were retried. */
+  kinesisRetries: 'KinesisRetries',
+} as const;
+
 /** The per-reason metric: `<total>.<reason>`. */
 export const byReason = (total: string, reason: string): string => `${total}.${reason}`;

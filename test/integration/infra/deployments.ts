@@ -13,6 +13,8 @@ export const DATADOG_EXTENSION = 'arn:aws:lambda:eu-west-1:464622532012:layer:Da
 export const DD_API_KEY_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:datadog-api-key-AbCdEf';
 /** The Datadog API consumer's key, by reference (a JSON key of a Secrets Manager secret). */
 export const DD_API_KEY_REF = 'secretsmanager:emf-fanout/datadog#api_key';
+/** The metrics scraper's one extra selection in the full deployment (besides the Lambda metrics). */
+export const SCRAPER_SELECTION = { namespace: 'AWS/SQS', metrics: ['ApproximateAgeOfOldestMessage'], dimensions: { QueueName: 'orders-*' }, type: 'gauge', unit: 'Seconds' };
 /** The consumers of the full deployment: function key and logical-ID prefix. */
 export const CONSUMERS = [
   { fn: 'prometheus', id: 'Prometheus' },
@@ -72,6 +74,8 @@ export const packageFull = (): Promise<Packaged> =>
       statsdLayers: [DATADOG_EXTENSION],
       exampleHttpEnabled: true,
       exampleHttpEnvironment: { EXAMPLE_HTTP_URL: 'https://metrics.example.com/ingest' },
+      metricsScraperEnabled: true,
+      metricsScraperMetrics: [SCRAPER_SELECTION],
       alarmTopicArn: TOPIC,
       alarmIteratorAgeMs: 60000,
       alarmErrorsThreshold: 3,

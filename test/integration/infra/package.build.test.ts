@@ -49,7 +49,7 @@ beforeAll(async () => {
 describe('npm run package: what gets built', () => {
   it('builds only enabled functions: one small ESM bundle each, Node 22 on arm64', () => {
     expect(defaults.zips).toEqual(['forwarder.zip']);
-    expect(full.zips).toEqual(['datadog.zip', 'example-http.zip', 'forwarder.zip', 'new-log-group.zip', 'prometheus.zip', 'statsd.zip']);
+    expect(full.zips).toEqual(['datadog.zip', 'example-http.zip', 'forwarder.zip', 'metrics-scraper.zip', 'new-log-group.zip', 'prometheus.zip', 'statsd.zip']);
     for (const [, fn] of ofType(full.template, 'AWS::Lambda::Function')) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -70,6 +70,7 @@ describe('npm run package: what gets built', () => {
       statsd: {},
       'example-http': { EXAMPLE_HTTP_URL: 'https://metrics.example.com/ingest' },
       'new-log-group': { DESTINATION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:f', FILTER_NAME: 'emf-fanout-ci', PIPELINE_LOG_GROUP_PREFIX: '/aws/lambda/emf-fanout-' },
+      'metrics-scraper': { KINESIS_STREAM_NAME: 's', PIPELINE_LOG_GROUP_PREFIX: '/aws/lambda/emf-fanout-' },
     };
     const dir = mkdtempSync(join(tmpdir(), 'emf-bundles-'));
     for (const zip of full.zips) {

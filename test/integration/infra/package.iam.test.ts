@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allStatements, CONSUMERS, DD_API_KEY_REF, DD_API_KEY_SECRET, packageDefaults, packageFull, PROM_KEY, STREAM_KEY } from './deployments.ts';
-import { actionsOf, getAtt, ofType, resolve, resourcesOf, roleStatements, type Packaged, type Stmt } from './template.ts';
+import { actionsOf, getAtt, ofType, policyStatements, resolve, resourcesOf, roleStatements, type Packaged, type Stmt } from './template.ts';
 
 const READ_ACTIONS = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'];
 const kinesisActions = (stmts: Stmt[]) => stmts.flatMap(actionsOf).filter((a) => a.startsWith('kinesis:'));
@@ -19,7 +19,7 @@ beforeAll(async () => {
 }, 240_000);
 
 describe('IAM: least privilege per function', () => {
-  it('gives every function its own role and never uses a * action or a bare * resource', () => {
+  it('gives every function its own role and never uses a * action, nor a bare * resource but for the two CloudWatch reads that take no resource', () => {
     for (const p of [defaults, full]) {
       expect(p.template.Resources.IamRoleLambdaExecution).toBeUndefined();
       const fns = ofType(p.template, 'AWS::Lambda::Function');
@@ -28,9 +28,26 @@ describe('IAM: least privilege per function', () => {
       for (const s of allStatements(p)) {
         expect(s.Effect).toBe('Allow');
         for (const a of actionsOf(s)) expect(a).not.toContain('*');
-        for (const r of resourcesOf(s)) expect(r).not.toBe('*');
       }
     }
+    expect(allStatements(defaults).filter((s) => resourcesOf(s).includes('*'))).toEqual([]);
+    // The metrics scraper's GetMetricData and ListMetrics support no resource-level permissions: the only "*", in its role alone.
+    const wildcard = [
+      ...ofType(full.template, 'AWS::IAM::Role').flatMap(([id]) => roleStatements(full.template, id).map((s) => [id, s] as const)),
+      ...ofType(full.template, 'AWS::IAM::Policy').flatMap(([id]) => policyStatements(full.template, id).map((s) => [id, s] as const)),
+    ].filter(([, s]) => resourcesOf(s).includes('*'));
+    expect(wildcard).toEqual([['MetricsDashscraperRole', { Sid: 'CloudWatchMetricsRead', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'], Resource: '*' }]]);
+  });
+
+  it('lets the metrics scraper only put records on this stream, with its key, and read log groups\' tags only for a tag rule', () => {
+    const stmts = roleStatements(full.template, 'MetricsDashscraperRole');
+    expect(stmts.filter((s) => actionsOf(s).some((a) => a.startsWith('kinesis:'))).map((s) => [actionsOf(s), resourcesOf(s)])).toEqual([[['kinesis:PutRecords'], [getAtt('EmfStream', 'Arn')]]]);
+    expect(stmts.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')))).toEqual([{ Sid: 'EncryptWithStreamKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: STREAM_KEY }]);
+    // The full deployment has no tag rule.
+    expect(stmts.flatMap(actionsOf).filter((a) => a.startsWith('logs:')).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(stmts.flatMap(actionsOf).filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:SendMessage']);
+    expect(stmts.find((s) => s.Sid === 'FailedRuns')!.Resource).toEqual(getAtt('MetricsDashscraperFailureQueue', 'Arn'));
+    expect(defaults.template.Resources.MetricsDashscraperRole).toBeUndefined();
   });
 
   it('lets the forwarder only put records on its stream', () => {

@@ -4,7 +4,8 @@
  * mappings, alarms, the dashboard, reserved concurrency and log retention.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, DATADOG_EXTENSION, packageDefaults, packageFull, STREAM_KEY, TOPIC } from './deployments.ts';
+import { CONSUMERS, DATADOG_EXTENSION, packageDefaults, packageFull, SCRAPER_SELECTION, STREAM_KEY, TOPIC } from './deployments.ts';
+import { SCRAPER_MAX_EVENT_AGE_SECONDS, SCRAPER_TIMEOUT_SECONDS } from '../../../infra/serverless/metricsScraper.ts';
 import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_NAMESPACE } from '../../../shared/pipeline/names.ts';
 import { DASHBOARD_BODY_MAX_BYTES } from '../../../infra/serverless/dashboard.ts';
 import { bodyText, metricsOf, widgetsOf } from '../../unit/infra/dashboardBody.ts';
@@ -45,7 +46,7 @@ describe('CloudWatch Logs → forwarder', () => {
   it("sets the forwarder's exclusions to the pipeline's log groups, and PIPELINE_METRICS on every pipeline function", () => {
     const env = defaults.template.Resources.ForwarderLambdaFunction!.Properties.Environment.Variables;
     expect(env).toMatchObject({ EXCLUDE_LOG_GROUPS: '/aws/lambda/emf-fanout-*', KINESIS_STREAM_NAME: { Ref: 'EmfStream' }, PIPELINE_METRICS: 'true' });
-    for (const id of ['Forwarder', ...CONSUMERS.map((c) => c.id)]) {
+    for (const id of ['Forwarder', ...CONSUMERS.map((c) => c.id), 'MetricsDashscraper']) {
       expect(full.template.Resources[`${id}LambdaFunction`]!.Properties.Environment.Variables.PIPELINE_METRICS, id).toBe('true');
     }
   });
@@ -107,6 +108,41 @@ describe('CloudWatch Logs → forwarder', () => {
       detail: { eventSource: ['logs.amazonaws.com'], eventName: ['CreateLogGroup'] },
     });
     expect(rule.Properties.Targets).toEqual([{ Id: 'new-log-group', Arn: getAtt('NewDashlogDashgroupLambdaFunction', 'Arn') }]);
+  });
+});
+
+describe('metrics scraper', () => {
+  it('runs on a schedule, retried by EventBridge and Lambda, then parked in its failure queue; only when enabled', () => {
+    expect(Object.keys(defaults.template.Resources).filter((id) => id.startsWith('MetricsDashscraper'))).toEqual([]);
+    const t = full.template;
+    const fn = t.Resources.MetricsDashscraperLambdaFunction!;
+    expect(fn.Properties).toMatchObject({ Handler: 'functions/metrics-scraper/handler.handler', MemorySize: 256, Timeout: SCRAPER_TIMEOUT_SECONDS });
+    expect(JSON.parse(fn.Properties.Environment.Variables.SCRAPER_METRICS as string)).toEqual([SCRAPER_SELECTION]);
+    expect(fn.Properties.Environment.Variables.KINESIS_STREAM_NAME).toEqual({ Ref: 'EmfStream' });
+    const rule = t.Resources.MetricsDashscraperScheduleRule!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule.Properties.Targets).toEqual([
+      {
+        Id: 'metrics-scraper',
+        Arn: getAtt('MetricsDashscraperLambdaFunction', 'Arn'),
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+        DeadLetterConfig: { Arn: getAtt('MetricsDashscraperFailureQueue', 'Arn') },
+      },
+    ]);
+    const perms = ofType(t, 'AWS::Lambda::Permission').filter(([, r]) => JSON.stringify(r.Properties.FunctionName) === JSON.stringify(getAtt('MetricsDashscraperLambdaFunction', 'Arn')));
+    expect(perms.map(([, r]) => [r.Properties.Principal, r.Properties.SourceArn])).toEqual([['events.amazonaws.com', getAtt('MetricsDashscraperScheduleRule', 'Arn')]]);
+    const confs = ofType(t, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => JSON.stringify(r.Properties.FunctionName) === JSON.stringify({ Ref: 'MetricsDashscraperLambdaFunction' }));
+    expect(confs.map(([, r]) => r.Properties)).toEqual([
+      expect.objectContaining({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: SCRAPER_MAX_EVENT_AGE_SECONDS,
+        DestinationConfig: { OnFailure: { Destination: getAtt('MetricsDashscraperFailureQueue', 'Arn') } },
+      }),
+    ]);
+    const [, policy] = ofType(t, 'AWS::SQS::QueuePolicy').find(([, r]) => JSON.stringify(r.Properties.Queues) === JSON.stringify([{ Ref: 'MetricsDashscraperFailureQueue' }]))!;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': getAtt('MetricsDashscraperScheduleRule', 'Arn') } } }),
+    ]);
   });
 });
 
@@ -219,14 +255,15 @@ describe('operations', () => {
       StatsdLambdaFunction: undefined,
       ExampleDashhttpLambdaFunction: undefined,
       NewDashlogDashgroupLambdaFunction: undefined,
+      MetricsDashscraperLambdaFunction: undefined,
     });
     expect(reserved(defaults)).toEqual({ ForwarderLambdaFunction: undefined });
   });
 
   it('sets log retention on every function log group', () => {
     const groups = ofType(full.template, 'AWS::Logs::LogGroup');
-    // The forwarder, the new-log-group function and each consumer.
-    expect(groups).toHaveLength(2 + CONSUMERS.length);
+    // The forwarder, the new-log-group function, the metrics scraper and each consumer.
+    expect(groups).toHaveLength(3 + CONSUMERS.length);
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(7);
     for (const [, g] of ofType(defaults.template, 'AWS::Logs::LogGroup')) expect(g.Properties.RetentionInDays).toBe(14);
   });

@@ -5,9 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  consumerMetricsDocuments, forwarderMetricsDocument, MAX_REASONS_PER_TOTAL, sanitizeReason, type ConsumerCounts, type ForwarderCounts,
+  consumerMetricsDocuments, forwarderMetricsDocument, MAX_REASONS_PER_TOTAL, sanitizeReason, scraperMetricsDocument, type ConsumerCounts, type ForwarderCounts,
+  type ScraperCounts,
 } from '../../../shared/pipeline/PipelineMetrics.ts';
-import { CONSUMER_METRICS as C, FORWARDER_METRICS as F, PIPELINE_DIMENSION, PIPELINE_NAMESPACE } from '../../../shared/pipeline/names.ts';
+import { CONSUMER_METRICS as C, FORWARDER_METRICS as F, PIPELINE_DIMENSION, PIPELINE_NAMESPACE, SCRAPER_METRICS as S } from '../../../shared/pipeline/names.ts';
 import { fuzzRuns } from '../../helpers/fuzzRuns.ts';
 import { readDocument, readDocuments } from './readBack.ts';
 
@@ -158,5 +159,27 @@ describe('reasons in metric names', () => {
     for (let i = 12; i <= 40; i++) expect(m.get(`DataDropped.provider_reason_${i}`)).toBe(i);
     // 1 + 2 + … + 11, and the reason already named "other".
     expect(m.get('DataDropped.other')).toBe(66 + 1);
+  });
+});
+
+describe('scraperMetricsDocument', () => {
+  const scraperCounts: fc.Arbitrary<ScraperCounts> = fc.record({
+    metrics: count, skipped: reasons, queries: count, calls: count, listCalls: count, retries: count, failedQueries: reasons, documents: count, records: count, retriedEntries: count,
+  });
+  it('is valid EMF that the consumer reads back into exactly the counts put in', () => {
+    fc.assert(
+      fc.property(scraperCounts, (s) => {
+        const line = scraperMetricsDocument(s, context);
+        for (const d of readDocument(line)) expect([d.namespace, d.unit, d.dimensions]).toEqual([PIPELINE_NAMESPACE, 'Count', { [PIPELINE_DIMENSION]: context.functionName }]);
+        const m = readDocuments([line]);
+        expect([S.metrics, S.queries, S.calls, S.listCalls, S.retries, S.documentsWritten, S.records, S.kinesisRetries].map((k) => m.get(k))).toEqual([
+          s.metrics, s.queries, s.calls, s.listCalls, s.retries, s.documents, s.records, s.retriedEntries,
+        ]);
+        expect([m.get(S.metricsSkipped), m.get(S.queriesFailed)]).toEqual([positiveSum(s.skipped), positiveSum(s.failedQueries)]);
+        expectByReason(m, S.metricsSkipped, s.skipped);
+        expectByReason(m, S.queriesFailed, s.failedQueries);
+      }),
+      options(300),
+    );
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadForwarderConfig } from '../../../functions/forwarder/config.ts';
 import { consumerMetricsDocuments, forwarderMetricsDocument, sanitizeReason } from '../../../shared/pipeline/PipelineMetrics.ts';
-import { CONSUMER_METRICS, FORWARDER_METRICS } from '../../../shared/pipeline/names.ts';
+import { CONSUMER_METRICS, FORWARDER_METRICS, SCRAPER_METRICS } from '../../../shared/pipeline/names.ts';
 
 const DOC = readFileSync(join(import.meta.dirname, '../../../docs/monitoring.md'), 'utf8');
 
@@ -50,6 +50,9 @@ describe('docs/monitoring.md', () => {
     expect([...forwarder.keys()].filter((k) => !k.includes('<')).sort()).toEqual(Object.values(FORWARDER_METRICS).sort());
     for (const name of Object.values(FORWARDER_METRICS)) expect(forwarder.get(name)).toBe('Count');
     expect(forwarder.has(`${FORWARDER_METRICS.documentsRejected}.<reason>`) && forwarder.has(`${FORWARDER_METRICS.eventsSkipped}.<reason>`)).toBe(true);
+    const scraper = tableOf(section('### The metrics scraper'));
+    expect([...scraper.keys()].filter((k) => !k.includes('<')).sort()).toEqual(Object.values(SCRAPER_METRICS).sort());
+    for (const name of Object.values(SCRAPER_METRICS)) expect(scraper.get(name)).toBe('Count');
     const consumer = tableOf(section('### A consumer'));
     expect([...consumer.keys()].filter((k) => !k.includes('<')).sort()).toEqual(Object.values(CONSUMER_METRICS).sort());
     for (const name of Object.values(CONSUMER_METRICS)) expect(consumer.get(name)).toBe(name === CONSUMER_METRICS.lag ? 'Milliseconds' : 'Count');
