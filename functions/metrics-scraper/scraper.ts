@@ -13,13 +13,20 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../../shared/log/logger.ts';
 import { publishScraperMetrics, type MetricsSink } from '../../shared/pipeline/PipelineMetricsPublisher.ts';
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../../shared/subscriptions/retry.ts';
+import type { BackoffOptions } from '../../shared/subscriptions/retry.ts';
 import { KinesisWriteError, writeRecords } from '../forwarder/writeRecords.ts';
 import type { ScraperConfig } from './config.ts';
 import { createDiscovery } from './discover.ts';
 import { buildDocuments, packOrigins } from './documents.ts';
 import { readMetricData } from './metricData.ts';
 import { closedWindow } from './window.ts';
+
+/**
+ * Backoff of throttled CloudWatch calls: 5 retries, 250 ms doubling (with jitter) to at most 4 s, about 8 s per
+ * call at most, so that a throttled run still ends, and logs and publishes what it did, within the function's
+ * timeout (55 s) rather than being cut off by it. A run that stays throttled fails and is retried by Lambda.
+ */
+const SCRAPER_BACKOFF: BackoffOptions = Object.freeze({ retries: 5, minTimeoutMs: 250, maxTimeoutMs: 4_000 });
 
 /** What EventBridge sends a scheduled function: `time` is the time the run was scheduled for. */
 export interface ScheduledEvent {
@@ -81,7 +88,7 @@ function scheduledTime(event: ScheduledEvent, now: number): number {
 
 export function createScraperHandler(deps: ScraperDeps) {
   const { config, logger } = deps;
-  const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const backoff = deps.backoff ?? SCRAPER_BACKOFF;
   const now = deps.now ?? Date.now;
   let discovery: ReturnType<typeof createDiscovery> | undefined;
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadScraperConfig } from '../../../functions/metrics-scraper/config.ts';
+import { scraperCost } from '../../../infra/serverless/scraperCost.ts';
 import { buildDocuments } from '../../../functions/metrics-scraper/documents.ts';
 import { lambdaMetric } from '../../../functions/metrics-scraper/lambdaMetrics.ts';
 import { createConsumerHandler } from '../../../shared/consumer/createConsumerHandler.ts';
@@ -53,5 +54,19 @@ describe('docs/metrics-scraper.md examples', () => {
     const statsdLine = statsd.render().split('\n')[1]!;
     const shown = /as the gauge `([^`]+)`, and StatsD\s+as `([^`]+)`/.exec(DOC);
     expect(shown?.slice(1)).toEqual([promLine, statsdLine]);
+  });
+
+  it('the cost table: the scraper\'s rows are what npm run package computes, the others the same arithmetic at their prices', () => {
+    const rows = new Map([...DOC.matchAll(/^\| ([^|]+) \| ([^|]+) \| \$([\d,.]+)/gm)].map((m) => [m[1]!.trim(), { billed: m[2]!, usd: Number(m[3]!.replace(/,/g, '')) }]));
+    const row = (start: string) => [...rows].find(([k]) => k.startsWith(start))?.[1];
+    // 100 count or gauge metrics (one statistic each), every run.
+    const config = loadScraperConfig({ KINESIS_STREAM_NAME: 's', AWS_REGION: 'us-east-1', PIPELINE_LOG_GROUP_PREFIX: '/p-', SCRAPER_LAMBDA_METRICS: 'Throttles,ConcurrentExecutions', SCRAPER_MAX_METRICS: '100' });
+    expect(row('this scraper, every minute')?.usd).toBe(scraperCost(config, 0).most.usd);
+    expect(row('this scraper, `SCRAPER_INTERVAL_SECONDS')?.usd).toBe(scraperCost({ ...config, intervalSeconds: 300 }, 0).most.usd);
+    const runs = (interval: number) => (30 * 86_400) / interval;
+    expect(row('YACE-style scraping every minute')?.usd).toBeCloseTo((400 * runs(60) * 0.01) / 1000, 9);
+    expect(row('YACE-style scraping with its default 300 s')?.usd).toBeCloseTo((400 * runs(300) * 0.01) / 1000, 9);
+    expect(row('CloudWatch Metric Streams')?.usd).toBeCloseTo((100 * runs(60) * 0.003) / 1000, 9);
+    expect([...rows.keys()].filter((k) => /scraper|YACE|Metric Streams/.test(k))).toHaveLength(5);
   });
 });
