@@ -39,6 +39,8 @@ export interface ScraperConfig {
   maxMetrics: number;
   /** How long a container keeps what ListMetrics found. */
   discoverySeconds: number;
+  /** How far back a metric new to the container is read (ListMetrics shows a new metric late, and the container keeps its list). */
+  catchUpSeconds: number;
   deadlineMarginMs: number;
   retryAttempts: number;
   pipelineMetrics: boolean;
@@ -52,6 +54,8 @@ const MAX_DIMENSIONS = 30;
 /** Selections and metric names in `SCRAPER_METRICS`: far more than a run may read, a bound on a setting's size. */
 const MAX_SELECTIONS = 100;
 const MAX_METRICS_PER_SELECTION = 100;
+/** How far back a run may read: ListMetrics is asked for the metrics with data in the last three hours (`RecentlyActive`). */
+const MAX_LOOKBACK_SECONDS = 10_800;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isName = (v: unknown, max = MAX_NAME): v is string => typeof v === 'string' && v !== '' && v.length <= max;
@@ -114,8 +118,15 @@ export function loadScraperConfig(env: Env): ScraperConfig {
   if (region === undefined) throw new ConfigError('AWS_REGION', 'is required (Lambda sets it)');
   const periodSeconds = optionalInt(env, 'SCRAPER_PERIOD_SECONDS', 60, { min: 60, max: 3_600 });
   if (periodSeconds % 60 !== 0) throw new ConfigError('SCRAPER_PERIOD_SECONDS', `must be a multiple of 60 (CloudWatch's standard resolution), got ${periodSeconds}`);
-  const intervalSeconds = optionalInt(env, 'SCRAPER_INTERVAL_SECONDS', 60, { min: 60, max: 86_400 });
+  const intervalSeconds = optionalInt(env, 'SCRAPER_INTERVAL_SECONDS', 60, { min: 60, max: MAX_LOOKBACK_SECONDS });
   if (intervalSeconds % periodSeconds !== 0) throw new ConfigError('SCRAPER_INTERVAL_SECONDS', `must be a whole number of periods (SCRAPER_PERIOD_SECONDS=${periodSeconds}), got ${intervalSeconds}`);
+  const delaySeconds = optionalInt(env, 'SCRAPER_DELAY_SECONDS', 180, { min: 0, max: 3_600 });
+  const discoverySeconds = optionalInt(env, 'SCRAPER_DISCOVERY_SECONDS', 900, { min: 0, max: 3_600 });
+  // ListMetrics' delay for a new metric (up to 15 minutes) plus the container's own keeping of the list.
+  const catchUpSeconds = optionalInt(env, 'SCRAPER_CATCH_UP_SECONDS', discoverySeconds + 900, { min: 0, max: MAX_LOOKBACK_SECONDS });
+  if (delaySeconds + Math.max(intervalSeconds, catchUpSeconds) > MAX_LOOKBACK_SECONDS) {
+    throw new ConfigError('SCRAPER_INTERVAL_SECONDS', `with SCRAPER_DELAY_SECONDS and SCRAPER_CATCH_UP_SECONDS reaches back ${delaySeconds + Math.max(intervalSeconds, catchUpSeconds)} s; ListMetrics lists the metrics with data in the last ${MAX_LOOKBACK_SECONDS} s only, so a run may reach back no further`);
+  }
   const lambdaMetrics = parseLambdaMetrics(env);
   const selections = parseSelections(env);
   if (lambdaMetrics.length === 0 && selections.length === 0) throw new ConfigError('SCRAPER_LAMBDA_METRICS', 'is "none" and SCRAPER_METRICS selects nothing: the scraper would read no metric');
@@ -124,12 +135,13 @@ export function loadScraperConfig(env: Env): ScraperConfig {
     region,
     intervalSeconds,
     periodSeconds,
-    delaySeconds: optionalInt(env, 'SCRAPER_DELAY_SECONDS', 180, { min: 0, max: 3_600 }),
+    delaySeconds,
     lambdaMetrics,
     rules: selectionRulesFromEnv(env),
     selections,
     maxMetrics: optionalInt(env, 'SCRAPER_MAX_METRICS', 500, { min: 1, max: 100_000 }),
-    discoverySeconds: optionalInt(env, 'SCRAPER_DISCOVERY_SECONDS', 900, { min: 0, max: 86_400 }),
+    discoverySeconds,
+    catchUpSeconds,
     deadlineMarginMs: optionalInt(env, 'DEADLINE_MARGIN_MS', 3_000, { min: 0, max: 600_000 }),
     retryAttempts: optionalInt(env, 'KINESIS_RETRY_ATTEMPTS', 8, { min: 0, max: 100 }),
     pipelineMetrics: pipelineMetricsEnabled(env),

@@ -6,7 +6,7 @@
  * - The default Lambda metrics (lambdaMetrics.ts): per function (dimension `FunctionName` alone) for the
  *   functions whose log group, `/aws/lambda/<name>`, the subscription rules select (the same rules as the
  *   subscription tool and the new-log-group function: names, prefixes, patterns, exclusions, tags), and the
- *   account-level ones (no dimension).
+ *   account-level ones (no dimension). A function's verdict is kept for the container's life.
  * - `SCRAPER_METRICS` selections: the named metrics of a namespace whose dimension names are exactly the
  *   selection's, each value matching (exact, a prefix written `prefix*`, or `*`).
  *
@@ -15,6 +15,7 @@
  */
 import { ListMetricsCommand, type CloudWatchClient, type Metric } from '@aws-sdk/client-cloudwatch';
 import { judgeName, missingTag, needsTags } from '../../shared/subscriptions/selection.ts';
+import { mapPool } from '../../shared/subscriptions/pool.ts';
 import { withBackoff, type BackoffOptions } from '../../shared/subscriptions/retry.ts';
 import type { MetricSelection, ScraperConfig } from './config.ts';
 import { LAMBDA_NAMESPACE } from './lambdaMetrics.ts';
@@ -22,6 +23,8 @@ import { specKey, type MetricSpec } from './spec.ts';
 
 /** Pages of one ListMetrics listing read at most (500 metrics each). */
 const MAX_PAGES = 200;
+/** ListTagsForResource calls in flight at once (CloudWatch Logs allows a few control-plane calls per second; throttling is retried). */
+const TAG_CONCURRENCY = 8;
 
 export interface DiscoveryResult {
   /** At most `maxMetrics`, sorted by `specKey`. */
@@ -87,7 +90,7 @@ async function listMetrics(deps: DiscoveryDeps, namespace: string, name: string,
 }
 
 /** Finds the specs of `config` now (no cache). */
-export async function discover(config: ScraperConfig, deps: DiscoveryDeps, now: number): Promise<DiscoveryResult> {
+export async function discover(config: ScraperConfig, deps: DiscoveryDeps, now: number, verdicts: Map<string, boolean> = new Map()): Promise<DiscoveryResult> {
   const counter = { calls: 0 };
   const skipped: Record<string, number> = {};
   const skip = (reason: string) => void (skipped[reason] = (skipped[reason] ?? 0) + 1);
@@ -97,42 +100,36 @@ export async function discover(config: ScraperConfig, deps: DiscoveryDeps, now: 
     if (!specs.has(key)) specs.set(key, s);
   };
 
-  // Whether the function's log group is selected; tags are fetched once per log group and discovery.
+  // Which functions' log groups the rules select. With tag rules, a log group's tags are read once per container
+  // (`verdicts`), several at a time: a tag changed later counts from the next cold start.
   const rules = config.rules;
-  const verdicts = new Map<string, Promise<boolean>>();
-  const functionSelected = (fn: string): Promise<boolean> => {
-    let v = verdicts.get(fn);
-    if (v === undefined) {
-      const logGroup = `/aws/lambda/${fn}`;
-      v = (async () => {
-        if (judgeName(rules, logGroup).kind !== 'matched') return false;
-        if (!needsTags(rules)) return true;
-        if (deps.logGroupTags === undefined) return false;
-        try {
-          counter.calls++;
-          const tags = await deps.logGroupTags(`arn:${deps.partition ?? 'aws'}:logs:${config.region}:${deps.account}:log-group:${logGroup}`);
-          return missingTag(rules, tags) === undefined;
-        } catch {
-          skip('log_group_tags_unreadable');
-          return false;
-        }
-      })();
-      verdicts.set(fn, v);
-    }
-    return v;
-  };
-
+  const listed: { lm: (typeof config.lambdaMetrics)[number]; dims: Dimensions }[] = [];
   for (const lm of config.lambdaMetrics) {
     for (const m of await listMetrics(deps, LAMBDA_NAMESPACE, lm.name, counter)) {
       const dims = dimensionsOf(m);
-      if (dims === undefined) continue;
-      const spec = { namespace: LAMBDA_NAMESPACE, name: lm.name, dimensions: dims, type: lm.type, unit: lm.unit };
-      if (dims.length === 0) {
-        if (lm.scopes.includes('account')) add(spec);
-      } else if (dims.length === 1 && dims[0]![0] === 'FunctionName' && lm.scopes.includes('function')) {
-        if (await functionSelected(dims[0]![1])) add(spec);
-      }
+      if (dims !== undefined) listed.push({ lm, dims });
     }
+  }
+  const fnOf = (dims: Dimensions) => (dims.length === 1 && dims[0]![0] === 'FunctionName' ? dims[0]![1] : undefined);
+  const unjudged = [...new Set(listed.map((x) => fnOf(x.dims)).filter((fn): fn is string => fn !== undefined && !verdicts.has(fn)))];
+  await mapPool(unjudged, TAG_CONCURRENCY, async (fn) => {
+    const logGroup = `/aws/lambda/${fn}`;
+    if (judgeName(rules, logGroup).kind !== 'matched') return void verdicts.set(fn, false);
+    if (!needsTags(rules)) return void verdicts.set(fn, true);
+    if (deps.logGroupTags === undefined) return void verdicts.set(fn, false);
+    try {
+      counter.calls++;
+      const tags = await deps.logGroupTags(`arn:${deps.partition ?? 'aws'}:logs:${config.region}:${deps.account}:log-group:${logGroup}`);
+      verdicts.set(fn, missingTag(rules, tags) === undefined);
+    } catch {
+      // Not remembered: asked again at the next discovery.
+      skip('log_group_tags_unreadable');
+    }
+  });
+  for (const { lm, dims } of listed) {
+    const spec = { namespace: LAMBDA_NAMESPACE, name: lm.name, dimensions: dims, type: lm.type, unit: lm.unit };
+    const fn = fnOf(dims);
+    if (dims.length === 0 ? lm.scopes.includes('account') : fn !== undefined && lm.scopes.includes('function') && verdicts.get(fn) === true) add(spec);
   }
   for (const s of config.selections) {
     for (const name of s.metrics) {
@@ -150,9 +147,10 @@ export async function discover(config: ScraperConfig, deps: DiscoveryDeps, now: 
 /** `discover`, kept for `config.discoverySeconds` (a container's runs share it; 0 lists every run). */
 export function createDiscovery(config: ScraperConfig, deps: DiscoveryDeps): (now: number) => Promise<DiscoveryResult> {
   let last: DiscoveryResult | undefined;
+  const verdicts = new Map<string, boolean>();
   return async (now) => {
     if (last !== undefined && now >= last.at && now - last.at < config.discoverySeconds * 1000) return { ...last, listCalls: 0 };
-    last = await discover(config, deps, now);
+    last = await discover(config, deps, now, verdicts);
     return last;
   };
 }

@@ -50,8 +50,8 @@ function emfText(spec: MetricSpec, p: MetricPoint): string {
 }
 
 /**
- * The documents of `points`, grouped by namespace, each group in time order; `skipped` counts the points of
- * metrics that cannot be written (`unwritable`).
+ * The documents of `points`, grouped by namespace, each group in time order; `skipped` counts the metrics that
+ * cannot be written (`unwritable`).
  */
 export function buildDocuments(
   specs: readonly MetricSpec[],
@@ -61,12 +61,15 @@ export function buildDocuments(
   const byNamespace = new Map<string, OriginDocuments>();
   const hashes = new Map<number, string>();
   const skipped: Record<string, number> = {};
+  const unwritten = new Set<number>();
   const sorted = [...points].sort((a, b) => a.timestamp - b.timestamp || a.metric - b.metric);
   for (const p of sorted) {
     const spec = specs[p.metric]!;
     const bad = unwritable(spec);
     if (bad !== undefined) {
-      skipped[bad] = (skipped[bad] ?? 0) + 1;
+      // Counted once per metric, as the cap counts metrics.
+      if (!unwritten.has(p.metric)) skipped[bad] = (skipped[bad] ?? 0) + 1;
+      unwritten.add(p.metric);
       continue;
     }
     let group = byNamespace.get(spec.namespace);

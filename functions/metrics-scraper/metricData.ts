@@ -49,7 +49,7 @@ export interface MetricDataResult {
   queries: number;
   /** Throttled calls retried. */
   retries: number;
-  /** Queries CloudWatch answered `Forbidden` or `InternalError`, by status: their metrics have no points. */
+  /** Queries CloudWatch answered `Forbidden` or `InternalError`, by status. `Forbidden` metrics have no points; an `InternalError` fails the read (after every call) so the run is retried. */
   failed: Record<string, number>;
 }
 
@@ -63,6 +63,8 @@ export async function readMetricData(
   window: QueryWindow,
   periodSeconds: number,
   backoff: BackoffOptions = DEFAULT_BACKOFF,
+  /** Where the calls, queries and retries are counted as they happen, so a run that fails still reports what it was billed. */
+  counts: Pick<MetricDataResult, 'calls' | 'queries' | 'retries' | 'failed'> = { calls: 0, queries: 0, retries: 0, failed: {} },
 ): Promise<MetricDataResult> {
   const queries = buildQueries(specs, periodSeconds);
   const calls: MetricDataQuery[][] = [];
@@ -74,7 +76,7 @@ export async function readMetricData(
     at = end;
   }
   const values = new Map<string, Map<number, number>>();
-  const result: MetricDataResult = { points: [], calls: 0, queries: 0, retries: 0, failed: {} };
+  const result = counts;
   for (const batch of calls) {
     let token: string | undefined;
     let pages = 0;
@@ -116,8 +118,10 @@ export async function readMetricData(
       token = out.NextToken;
     } while (token !== undefined && token !== '');
   }
-  result.points = pointsOf(specs, values);
-  return result;
+  const internal = result.failed.InternalError ?? 0;
+  // Transient on CloudWatch's side: failing the run has Lambda read the same window again, where counting it would leave a gap.
+  if (internal > 0) throw new Error(`CloudWatch answered InternalError for ${internal} of the queries; the run fails so that it is retried`);
+  return { ...result, points: pointsOf(specs, values) };
 }
 
 /** Each metric's periods, in time order: those for which every statistic it asked for came back (a distribution's with samples). */

@@ -18,8 +18,9 @@ import { KinesisWriteError, writeRecords } from '../forwarder/writeRecords.ts';
 import type { ScraperConfig } from './config.ts';
 import { createDiscovery } from './discover.ts';
 import { buildDocuments, packOrigins } from './documents.ts';
-import { readMetricData } from './metricData.ts';
-import { closedWindow } from './window.ts';
+import { readMetricData, type MetricPoint } from './metricData.ts';
+import { specKey } from './spec.ts';
+import { closedWindow, type QueryWindow } from './window.ts';
 
 /**
  * Backoff of throttled CloudWatch calls: 5 retries, 250 ms doubling (with jitter) to at most 4 s, about 8 s per
@@ -46,6 +47,8 @@ export interface ScraperSummary {
   queries: number;
   retries: number;
   failedQueries: Record<string, number>;
+  /** Metrics read over the catch-up window (new to this container), when it reached before the run's window. */
+  caughtUp?: number;
   /** Datapoints read; documents and records written. */
   points: number;
   documents: number;
@@ -80,10 +83,19 @@ interface RunContext {
 /** The partition and account of the function's ARN (`arn:<partition>:lambda:<region>:<account>:function:<name>`). */
 const arnPart = (arn: string | undefined, i: 1 | 4): string | undefined => arn?.split(':')[i];
 
-/** The scheduled time of the event: its `time` (an ISO 8601 string), else `now`. */
+/**
+ * The scheduled time of the event: its `time` (an ISO 8601 string), else `now`, to the nearest minute (EventBridge's
+ * finest schedule), so that a time a little before or after the minute cannot move the window by one period.
+ */
 function scheduledTime(event: ScheduledEvent, now: number): number {
   const t = typeof event.time === 'string' ? Date.parse(event.time) : Number.NaN;
-  return Number.isFinite(t) ? t : now;
+  return Math.round((Number.isFinite(t) ? t : now) / 60_000) * 60_000;
+}
+
+/** The run's window, reaching back `catchUpSeconds` (whole periods) when that is longer: for metrics new to the container. */
+function catchUpWindow(window: QueryWindow, c: Pick<ScraperConfig, 'catchUpSeconds' | 'periodSeconds'>): QueryWindow {
+  const back = Math.floor(c.catchUpSeconds / c.periodSeconds) * c.periodSeconds * 1000;
+  return { startMs: Math.min(window.startMs, window.endMs - back), endMs: window.endMs };
 }
 
 export function createScraperHandler(deps: ScraperDeps) {
@@ -91,6 +103,8 @@ export function createScraperHandler(deps: ScraperDeps) {
   const backoff = deps.backoff ?? SCRAPER_BACKOFF;
   const now = deps.now ?? Date.now;
   let discovery: ReturnType<typeof createDiscovery> | undefined;
+  /** The metrics this container has read and written (`specKey`): the others are read over the catch-up window. */
+  const read = new Set<string>();
 
   return async function handler(event: ScheduledEvent, context: RunContext): Promise<ScraperSummary> {
     const account = arnPart(context.invokedFunctionArn, 4) ?? deps.account;
@@ -118,11 +132,30 @@ export function createScraperHandler(deps: ScraperDeps) {
     Object.assign(summary.skipped, found.skipped);
     if (found.skipped.over_cap) logger.warn('metrics scraper: more metrics selected than SCRAPER_MAX_METRICS; the rest are not read', { overCap: found.skipped.over_cap, maxMetrics: config.maxMetrics });
 
-    const read = await readMetricData(deps.cloudwatch, found.specs, window, config.periodSeconds, backoff).catch((err: unknown) => fail('GetMetricData', err));
-    Object.assign(summary, { calls: read.calls, queries: read.queries, retries: read.retries, failedQueries: read.failed, points: read.points.length });
-    if (Object.keys(read.failed).length > 0) logger.warn('metrics scraper: CloudWatch answered some queries with an error status; their metrics have no points this run', { failedQueries: read.failed });
+    // Metrics this container has not read yet (all of them after a cold start, and any ListMetrics found since)
+    // are read over the catch-up window: periods before their discovery are read too, so a metric that ListMetrics
+    // showed late leaves no gap. The same call price: GetMetricData bills metrics, not periods.
+    const fresh: number[] = [];
+    const known: number[] = [];
+    found.specs.forEach((spec, i) => (read.has(specKey(spec)) ? known : fresh).push(i));
+    const catchUp = catchUpWindow(window, config);
+    const counts = { calls: 0, queries: 0, retries: 0, failed: {} as Record<string, number> };
+    const points: MetricPoint[] = [];
+    try {
+      for (const [indices, w] of [[known, window], [fresh, catchUp]] as const) {
+        if (indices.length === 0) continue;
+        const got = await readMetricData(deps.cloudwatch, indices.map((i) => found.specs[i]!), w, config.periodSeconds, backoff, counts);
+        for (const p of got.points) points.push({ ...p, metric: indices[p.metric]! });
+      }
+    } catch (err) {
+      Object.assign(summary, { calls: counts.calls, queries: counts.queries, retries: counts.retries, failedQueries: counts.failed });
+      fail('GetMetricData', err);
+    }
+    Object.assign(summary, { calls: counts.calls, queries: counts.queries, retries: counts.retries, failedQueries: counts.failed, points: points.length });
+    if (fresh.length > 0 && catchUp.startMs < window.startMs) summary.caughtUp = fresh.length;
+    if (Object.keys(counts.failed).length > 0) logger.warn('metrics scraper: CloudWatch answered some queries Forbidden; their metrics have no points this run', { failedQueries: counts.failed });
 
-    const built = buildDocuments(found.specs, read.points, { owner: account, region: config.region, periodSeconds: config.periodSeconds });
+    const built = buildDocuments(found.specs, points, { owner: account, region: config.region, periodSeconds: config.periodSeconds });
     for (const [reason, n] of Object.entries(built.skipped)) summary.skipped[reason] = (summary.skipped[reason] ?? 0) + n;
     const records = packOrigins(built.origins);
     const documents = records.reduce((n, r) => n + r.documents, 0);
@@ -144,6 +177,7 @@ export function createScraperHandler(deps: ScraperDeps) {
       });
       Object.assign(summary, { records: written.records, putRecordsCalls: written.calls, retriedEntries: written.retriedEntries, documents });
     }
+    for (const i of fresh) read.add(specKey(found.specs[i]!));
     logger.info('metrics scraper run', { ...summary });
     deps.onSummary?.(summary);
     publish();

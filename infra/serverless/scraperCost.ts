@@ -31,7 +31,7 @@ export interface ScraperCost {
   /** The functions named in subscribeLogGroupNames, with the default Lambda metrics; absent when none or no Lambda metric is read. */
   named?: { functions: number; functionMetrics: number; accountMetrics: number; metrics: number; capped: boolean; requested: number; usd: number };
   /** Discovery: one ListMetrics call per metric name (more for names with over 500 metrics). */
-  listMetrics: { callsPerDiscovery: number; discoveriesPerMonth: number; requests: number; usdBeyondFreeTier: number };
+  listMetrics: { callsPerDiscovery: number; discoveriesPerMonth: number; requests: number; usd: number };
 }
 
 const statisticsOf = (type: ScrapeType): number => STATISTICS[type].length;
@@ -79,7 +79,7 @@ export function scraperCost(c: CostSettings, namedFunctions: number): ScraperCos
       callsPerDiscovery: names.size,
       discoveriesPerMonth,
       requests,
-      usdBeyondFreeTier: (requests * API_REQUESTS_USD_PER_1000) / 1000,
+      usd: (requests * API_REQUESTS_USD_PER_1000) / 1000,
     },
   };
 }
@@ -104,7 +104,7 @@ export function scraperCostLines(c: CostSettings, namedFunctions: number): strin
   }
   const l = k.listMetrics;
   lines.push(
-    `  ListMetrics: ${plural(l.callsPerDiscovery, 'call')} per discovery (one per metric name, more past ${LIST_METRICS_PAGE} metrics) × ${count(l.discoveriesPerMonth)} discoveries a month (SCRAPER_DISCOVERY_SECONDS=${c.discoverySeconds}, and one per cold start) = ${count(l.requests)} requests = ${usd(l.usdBeyondFreeTier)} beyond CloudWatch's ${count(FREE_API_REQUESTS)} free API requests a month`,
+    `  ListMetrics: ${plural(l.callsPerDiscovery, 'call')} per discovery (one per metric name, more past ${LIST_METRICS_PAGE} metrics) × ${count(l.discoveriesPerMonth)} discoveries a month (SCRAPER_DISCOVERY_SECONDS=${c.discoverySeconds}, and one per cold start) = ${count(l.requests)} requests: ${usd(l.usd)} at the API price, nothing while the account stays within CloudWatch's ${count(FREE_API_REQUESTS)} free API requests a month`,
   );
   return lines;
 }

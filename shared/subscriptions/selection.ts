@@ -131,7 +131,8 @@ export function judgeName(rules: SelectionRules, logGroup: string): NameVerdict 
 /** Checks required tags; returns the first missing or different tag, or undefined when all are present. */
 export function missingTag(rules: SelectionRules, tags: Readonly<Record<string, string>>): string | undefined {
   for (const [k, v] of Object.entries(rules.tags)) {
-    if (!(k in tags)) return `tag ${k} is missing`;
+    // Own keys only: a rule on `toString` must not pass for every log group.
+    if (!Object.hasOwn(tags, k)) return `tag ${k} is missing`;
     if (v !== '*' && tags[k] !== v) return `tag ${k}=${tags[k]} (wanted ${v})`;
   }
   return undefined;

@@ -20,6 +20,8 @@ export interface FakeMetric {
   dimensions: Readonly<Record<string, string>>;
   /** The statistic's value for the period starting at `periodStartMs`; undefined: no data that period. */
   value(stat: Stat, periodStartMs: number): number | undefined;
+  /** Whether ListMetrics shows it yet (CloudWatch lists a new metric minutes late). @default always */
+  listed?: () => boolean;
 }
 
 export interface FakeCloudWatchOptions {
@@ -57,7 +59,7 @@ export function fakeCloudWatch(metrics: FakeMetric[], o: FakeCloudWatchOptions =
   let tokens = 0;
 
   mock.on(ListMetricsCommand).callsFake((input: ListMetricsCommandInput) => {
-    const found = metrics.filter((m) => m.namespace === input.Namespace && (input.MetricName === undefined || m.name === input.MetricName));
+    const found = metrics.filter((m) => m.namespace === input.Namespace && (input.MetricName === undefined || m.name === input.MetricName) && (m.listed?.() ?? true));
     const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
     const page = found.slice(start, start + pageSize);
     return {

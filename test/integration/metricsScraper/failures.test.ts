@@ -18,7 +18,7 @@ const ENV = {
   SUBSCRIBE_PREFIXES: '/aws/lambda/shop-', SCRAPER_LAMBDA_METRICS: 'Throttles', SCRAPER_DELAY_SECONDS: '0',
 };
 const ctx = { getRemainingTimeInMillis: () => 10_000, invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:emf-fanout-dev-metrics-scraper' };
-const world = (): FakeMetric[] => ['shop-a', 'shop-b'].map((fn) => ({ namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: fn }, value: (s) => (s === 'Sum' ? 2 : undefined) }));
+const world = (): FakeMetric[] => ['shop-a', 'shop-b'].map((fn) => ({ namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: fn }, value: (s, t) => (s === 'Sum' && t === T ? 2 : undefined) }));
 const event = { time: new Date(T + 60_000).toISOString() };
 
 let kinesis: Kinesalite;
@@ -48,7 +48,33 @@ describe('scraper run failures', () => {
     await expect(s.handler(event, ctx)).rejects.toThrow(/not authorized/);
     expect(s.logger.entries.filter((e) => e.level === 'error').map((e) => e.message)).toEqual([expect.stringMatching(/^metrics scraper run failed: GetMetricData; throwing so Lambda retries/)]);
     expect(s.published()).toHaveLength(1);
-    expect(s.published()[0]).toMatchObject({ MetricsRead: 2, DocumentsForwarded: 0 });
+    expect(s.published()[0]).toMatchObject({ MetricsRead: 2, DocumentsForwarded: 0, GetMetricDataCalls: 0, MetricsRequested: 0 });
+    cw.restore();
+  });
+
+  it('a run that fails after calls CloudWatch answered still reports the queries it was billed for', async () => {
+    // 600 metrics: a first call of 500 queries is answered, the second stays throttled.
+    const many = Array.from({ length: 600 }, (_, i): FakeMetric => ({ namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: `shop-${i}` }, value: () => 1 }));
+    const cw = fakeCloudWatch(many);
+    let calls = 0;
+    cw.mock.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => {
+      if (++calls > 1) throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+      return { MetricDataResults: input.MetricDataQueries.map((q) => ({ Id: q.Id, StatusCode: 'Complete', Timestamps: [], Values: [] })) };
+    });
+    const s = scraper(cw, { SCRAPER_MAX_METRICS: '1000' });
+    await expect(s.handler(event, ctx)).rejects.toThrow(/Rate exceeded/);
+    expect(s.published()[0]).toMatchObject({ MetricsRead: 600, GetMetricDataCalls: 1, MetricsRequested: 500, CloudWatchRetries: 2 });
+    cw.restore();
+  });
+
+  it('an InternalError answer fails the run, so that Lambda reads the same window again instead of leaving a gap', async () => {
+    const cw = fakeCloudWatch(world());
+    cw.mock.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => ({
+      MetricDataResults: input.MetricDataQueries.map((q, i) => (i === 0 ? { Id: q.Id, StatusCode: 'InternalError' } : { Id: q.Id, StatusCode: 'Complete', Timestamps: [new Date(T)], Values: [5] })),
+    }));
+    const s = scraper(cw);
+    await expect(s.handler(event, ctx)).rejects.toThrow(/InternalError for 1 of the queries/);
+    expect(s.published()[0]).toMatchObject({ QueriesFailed: 1, 'QueriesFailed.InternalError': 1, DocumentsForwarded: 0 });
     cw.restore();
   });
 
@@ -81,15 +107,17 @@ describe('scraper run failures', () => {
     const summary = await s.handler(event, ctx);
     expect([summary.failedQueries, summary.documents, summary.points]).toEqual([{ Forbidden: 1 }, 1, 1]);
     expect(s.published()[0]).toMatchObject({ QueriesFailed: 1, 'QueriesFailed.Forbidden': 1 });
-    expect(s.logger.entries.some((e) => e.level === 'warn' && /error status/.test(e.message))).toBe(true);
+    expect(s.logger.entries.some((e) => e.level === 'warn' && /Forbidden/.test(e.message))).toBe(true);
     cw.restore();
   });
 
-  it('an event without a usable time is run for the time it arrives', async () => {
+  it('an event without a usable time is run for the time it arrives; a skewed time for its nearest minute', async () => {
     const cw = fakeCloudWatch(world());
     const handler = createScraperHandler({ config: loadScraperConfig(ENV), cloudwatch: cw.client, kinesis: kinesis.client, logger: createMemoryLogger(), now: () => T + 60_000 });
     const summary = await handler({ time: 'yesterday' }, ctx);
     expect(summary.window).toEqual({ start: new Date(T).toISOString(), end: new Date(T + 60_000).toISOString() });
+    // A time a little before or after the minute reads that minute's window: it is taken to the nearest minute.
+    for (const skew of [-1_000, 20_000]) expect((await handler({ time: new Date(T + 60_000 + skew).toISOString() }, ctx)).window).toEqual(summary.window);
     cw.restore();
   });
 });

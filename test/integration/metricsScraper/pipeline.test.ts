@@ -4,8 +4,9 @@
  * metric listings are paged; their documents go through kinesalite (two shards) to the real Prometheus and the
  * real statsd daemon, one consumer container per shard and provider, delivering at once. Each provider must hold
  * exactly what the mocked API returned, with the type each metric's meaning needs (Throttles a count,
- * ConcurrentExecutions a gauge of its maximum, an SQS age a distribution), and a repeated run of the same
- * scheduled time (Lambda's retry of a failed run) and a redelivered batch add nothing.
+ * ConcurrentExecutions a gauge of its maximum, an SQS age a distribution); a metric ListMetrics shows only at the
+ * third run arrives with all its periods; and a repeated run of the same scheduled time (Lambda's retry of a
+ * failed run) and a redelivered batch add nothing.
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,10 @@ const accountConcurrency = (t: number) => 100 + minuteOf(t);
 /** An SQS age statistic set per queue and period, in seconds. */
 const age = (q: number, t: number) => ({ Sum: 30 + q + minuteOf(t), Minimum: 1 + q, Maximum: 20 + minuteOf(t), SampleCount: 4 + q });
 
+/** A function whose Throttles ListMetrics shows late (from the third run), with data in every period. */
+const LATE = 'shop-late';
+let lateListed = false;
+
 function world(): FakeMetric[] {
   const only = (stat: Stat, v: number): ((s: Stat) => number | undefined) => (s) => (s === stat ? v : undefined);
   const inPeriods = (t: number) => PERIODS.includes(t);
@@ -52,6 +57,7 @@ function world(): FakeMetric[] {
   ]);
   return [
     ...lambda,
+    { namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: LATE }, listed: () => lateListed, value: (s, t) => (inPeriods(t) ? only('Sum', 10 + minuteOf(t))(s) : undefined) },
     // Not selected: another team's function, and the pipeline's own.
     { namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: 'billing' }, value: () => 1_000 },
     { namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: 'emf-fanout-dev-forwarder' }, value: () => 1_000 },
@@ -64,7 +70,7 @@ function world(): FakeMetric[] {
 const ENV = {
   KINESIS_STREAM_NAME: STREAM, AWS_REGION: 'us-east-1', PIPELINE_LOG_GROUP_PREFIX: '/aws/lambda/emf-fanout-dev-',
   SUBSCRIBE_PREFIXES: '/aws/lambda/shop-,/aws/lambda/emf-fanout-dev-',
-  SCRAPER_LAMBDA_METRICS: 'Throttles,ConcurrentExecutions', SCRAPER_DELAY_SECONDS: '0',
+  SCRAPER_LAMBDA_METRICS: 'Throttles,ConcurrentExecutions', SCRAPER_DELAY_SECONDS: '0', SCRAPER_DISCOVERY_SECONDS: '120',
   SCRAPER_METRICS: JSON.stringify([{ namespace: 'AWS/SQS', metrics: ['ApproximateAgeOfOldestMessage'], dimensions: { QueueName: 'orders-*' }, type: 'distribution', unit: 'Seconds' }]),
   PIPELINE_METRICS: 'false',
 };
@@ -124,17 +130,29 @@ describe('metrics scraper → kinesalite → real Prometheus and statsd daemon',
     const ctx = { getRemainingTimeInMillis: () => 50_000, invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:emf-fanout-dev-metrics-scraper` };
     // Runs scheduled 10 s into the minute after each period (delay 0): each reads exactly its period.
     const runAt = (t: number) => scrape({ time: new Date(t + MINUTE + 10_000).toISOString() }, ctx);
-    for (const t of PERIODS) await runAt(t);
+    lateListed = false;
+    for (const t of PERIODS) {
+      // ListMetrics shows the late function from the third run on, which lists again (SCRAPER_DISCOVERY_SECONDS 120).
+      lateListed = t === PERIODS[2];
+      await runAt(t);
+    }
 
     const metrics = FUNCTIONS.length * 2 + 1 + QUEUES.length;
-    expect(summaries.map((s) => [s.window.start, s.metrics, s.documents, s.points])).toEqual(PERIODS.map((t) => [new Date(t).toISOString(), metrics, metrics, metrics]));
-    // Count and gauge metrics are one query each, a distribution four; the 9-result pages made more calls.
+    expect(summaries.map((s) => [s.window.start, s.metrics, s.documents, s.points])).toEqual([
+      [new Date(PERIODS[0]!).toISOString(), metrics, metrics, metrics],
+      [new Date(PERIODS[1]!).toISOString(), metrics, metrics, metrics],
+      // The late metric's three periods, read over the catch-up window.
+      [new Date(PERIODS[2]!).toISOString(), metrics + 1, metrics + 3, metrics + 3],
+    ]);
+    expect(summaries.map((s) => s.caughtUp)).toEqual([metrics, undefined, 1]);
+    expect([summaries[0]!.listCalls > 0, summaries[1]!.listCalls, summaries[2]!.listCalls > 0], 'discovery is kept 120 s').toEqual([true, 0, true]);
+    // Count and gauge metrics are one query each, a distribution four: every query sent is counted, pages included.
     const perRun = FUNCTIONS.length * 2 + 1 + QUEUES.length * 4;
-    expect(summaries.map((s) => s.queries)).toEqual(PERIODS.map(() => expect.any(Number)));
+    expect(summaries.reduce((n, s) => n + s.queries, 0)).toBe(cw.queriesSent());
     expect(summaries.reduce((n, s) => n + s.calls, 0)).toBe(cw.getMetricDataCalls().length - 2);
     expect(summaries[0]!.retries).toBe(2);
-    expect(cw.getMetricDataCalls().filter((c) => c.NextToken === undefined).map((c) => c.MetricDataQueries!.length)).toEqual([perRun, perRun, perRun, perRun, perRun]);
-    expect(summaries.slice(1).every((s) => s.listCalls === 0), 'discovery is kept between runs').toBe(true);
+    // Run 3: the known metrics over its window, the late one over the catch-up window, in two calls.
+    expect(cw.getMetricDataCalls().filter((c) => c.NextToken === undefined).map((c) => c.MetricDataQueries!.length)).toEqual([perRun, perRun, perRun, perRun, perRun, 1]);
 
     const prometheus = containers(async () => createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: prom.remoteWriteUrl })));
     const statsd = containers(async () => new StatsdProvider(loadStatsdConfig({ STATSD_HOST: daemon.host, STATSD_PORT: String(daemon.udpPort), STATSD_TIME_TYPE: 'timing', STATSD_SAMPLE_COUNTS: 'repeat' })));
@@ -150,7 +168,8 @@ describe('metrics scraper → kinesalite → real Prometheus and statsd daemon',
     for (const p of statsd.providers()) await (p as StatsdProvider).close();
 
     const passedOver = (c: typeof prometheus) => c.summaries().slice(-4).reduce((n, s) => n + s.duplicates.documents, 0);
-    expect(passedOver(prometheus)).toBe(metrics + 3 * metrics);
+    // The repeated run's documents (the late metric's among them: the id its catch-up wrote), then every first one.
+    expect(passedOver(prometheus)).toBe(metrics + 1 + (3 * metrics + 3));
     expect(prometheus.summaries().every((s) => s.dataDropped === 0)).toBe(true);
 
     // Prometheus: counters of the Sums, gauges of the last Maximum, histograms' _sum and _count of the statistic sets.
@@ -161,7 +180,9 @@ describe('metrics scraper → kinesalite → real Prometheus and statsd daemon',
     };
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const last = PERIODS[2]!;
-    expect(await one('sum(aws_lambda_throttles_total)')).toBe(sum(FUNCTIONS.flatMap((_, i) => PERIODS.map((t) => throttles(i, t)))));
+    const late = sum(PERIODS.map((t) => 10 + minuteOf(t)));
+    expect(await one('sum(aws_lambda_throttles_total)')).toBe(sum(FUNCTIONS.flatMap((_, i) => PERIODS.map((t) => throttles(i, t)))) + late);
+    expect(await one(`sum(aws_lambda_throttles_total{function_name="${LATE}"})`), 'the late metric, every period once').toBe(late);
     for (const i of [0, 7, 19]) {
       expect(await one(`sum(aws_lambda_throttles_total{function_name="${FUNCTIONS[i]}"})`)).toBe(sum(PERIODS.map((t) => throttles(i, t))));
       expect(await one(`aws_lambda_concurrent_executions{function_name="${FUNCTIONS[i]}"}`)).toBe(concurrency(i, last));
@@ -181,6 +202,7 @@ describe('metrics scraper → kinesalite → real Prometheus and statsd daemon',
       want.gauges[daemonKey('AWS_Lambda.ConcurrentExecutions', [`FunctionName:${fn}`])] = concurrency(i, last);
     });
     want.gauges[daemonKey('AWS_Lambda.ConcurrentExecutions')] = accountConcurrency(last);
+    want.counters[daemonKey('AWS_Lambda.Throttles', [`FunctionName:${LATE}`])] = late;
     QUEUES.forEach((q, i) => {
       want.timers[daemonKey('AWS_SQS.ApproximateAgeOfOldestMessage', [`QueueName:${q}`])] = PERIODS.flatMap((t) => {
         const s = age(i, t);

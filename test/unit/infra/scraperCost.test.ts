@@ -76,7 +76,7 @@ describe('the metrics scraper\'s cost estimate', () => {
     ] as const) {
       const k = scraperCost(config({ SCRAPER_METRICS: selections, SCRAPER_DISCOVERY_SECONDS: String(discovery), SCRAPER_INTERVAL_SECONDS: String(interval) }), 0);
       const discoveries = MONTH / interval / runsPerDiscovery;
-      expect(k.listMetrics).toEqual({ callsPerDiscovery: names, discoveriesPerMonth: discoveries, requests: names * discoveries, usdBeyondFreeTier: price(names * discoveries) });
+      expect(k.listMetrics).toEqual({ callsPerDiscovery: names, discoveriesPerMonth: discoveries, requests: names * discoveries, usd: price(names * discoveries) });
     }
   });
 });

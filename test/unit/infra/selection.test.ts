@@ -42,6 +42,8 @@ describe('selection rules', () => {
     expect(missingTag(tagged, { team: 'orders', env: 'dev' })).toBeUndefined();
     expect(missingTag(tagged, { team: 'billing', env: 'dev' })).toBe('tag team=billing (wanted orders)');
     expect(missingTag(tagged, { team: 'orders' })).toBe('tag env is missing');
+    // Only the log group's own tags count: a rule on a name every object inherits is not met by inheritance.
+    expect(missingTag(buildSelectionRules({ tags: ['toString'], pipelinePrefix: PIPELINE }), {})).toBe('tag toString is missing');
   });
 
   it('rejects a bad regular expression, naming it', () => {

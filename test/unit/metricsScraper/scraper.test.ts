@@ -24,6 +24,9 @@ describe('loadScraperConfig', () => {
   it('reads the defaults: every default Lambda metric, one period a minute read three minutes late, at most 500 metrics', () => {
     const c = loadScraperConfig(BASE);
     expect([c.intervalSeconds, c.periodSeconds, c.delaySeconds, c.maxMetrics, c.discoverySeconds]).toEqual([60, 60, 180, 500, 900]);
+    // A metric new to the container is read back over ListMetrics' delay (15 minutes) and the container's keeping.
+    expect(c.catchUpSeconds).toBe(900 + 900);
+    expect(loadScraperConfig({ ...BASE, SCRAPER_DISCOVERY_SECONDS: '300' }).catchUpSeconds).toBe(1_200);
     expect(c.lambdaMetrics.map((m) => m.name)).toContain('ConcurrentExecutions');
     expect(c.selections).toEqual([]);
   });
@@ -41,6 +44,10 @@ describe('loadScraperConfig', () => {
     [{ SCRAPER_METRICS: '[{"namespace":"AWS/SQS","metrics":["A"],"type":"gauge","colour":"red"}]' }, /unknown key "colour"/],
     [{ SCRAPER_METRICS: '[{"namespace":"AWS/SQS","metrics":[],"type":"gauge"}]' }, /metrics must be a list/],
     [{ SCRAPER_MAX_METRICS: '0' }, /SCRAPER_MAX_METRICS/],
+    // ListMetrics lists the metrics with data in the last three hours: a run may reach back no further.
+    [{ SCRAPER_INTERVAL_SECONDS: '10800', SCRAPER_DELAY_SECONDS: '60' }, /SCRAPER_INTERVAL_SECONDS.*reaches back 10860 s/],
+    [{ SCRAPER_CATCH_UP_SECONDS: '10800', SCRAPER_DELAY_SECONDS: '1' }, /reaches back 10801 s/],
+    [{ SCRAPER_DISCOVERY_SECONDS: '86400' }, /SCRAPER_DISCOVERY_SECONDS/],
     [{ SUBSCRIBE_PATTERNS: '["("]' }, /SUBSCRIBE_PATTERNS/],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadScraperConfig({ ...BASE, ...env })).toThrow(message);
