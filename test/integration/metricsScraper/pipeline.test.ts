@@ -2,7 +2,8 @@
  * The metrics scraper end to end: scheduled runs read a CloudWatch account (aws-sdk-client-mock: CloudWatch has
  * no local implementation) whose first calls are throttled, whose answers come in pages (PartialData) and whose
  * metric listings are paged; their documents go through kinesalite (two shards) to the real Prometheus and the
- * real statsd daemon, one consumer container per shard and provider, delivering at once. Each provider must hold
+ * real statsd daemon (and the schema-validating Datadog intake), one consumer container per shard and provider,
+ * delivering at once. Each provider must hold
  * exactly what the mocked API returned, with the type each metric's meaning needs (Throttles a count,
  * ConcurrentExecutions a gauge of its maximum, an SQS age a distribution); a metric ListMetrics shows only at the
  * third run arrives with all its periods; and a repeated run of the same scheduled time (Lambda's retry of a
@@ -10,6 +11,8 @@
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDatadogConfig } from '../../../functions/consumers/datadog/config.ts';
+import { createDatadogProvider } from '../../../functions/consumers/datadog/DatadogProvider.ts';
 import { loadPrometheusConfig } from '../../../functions/consumers/prometheus/config.ts';
 import { createPrometheusProvider } from '../../../functions/consumers/prometheus/PrometheusProvider.ts';
 import { loadStatsdConfig } from '../../../functions/consumers/statsd/config.ts';
@@ -21,6 +24,7 @@ import type { ConsumerSummary } from '../../../shared/consumer/summary.ts';
 import { fakeLambdaContext, kinesisEventFromRecords } from '../../../shared/consumer/testing/kinesisEvent.ts';
 import type { AnyProvider } from '../../../shared/consumer/types.ts';
 import { createMemoryLogger } from '../../../shared/log/logger.ts';
+import { keyOf, startDatadogReceiver, type DatadogReceiver } from '../../helpers/datadogReceiver.ts';
 import { fakeCloudWatch, type FakeMetric, type Stat } from '../../helpers/fakeCloudWatch.ts';
 import { startKinesalite, type Kinesalite, type StreamRecord } from '../../helpers/kinesalite.ts';
 import { startPrometheus, type PrometheusServer } from '../../helpers/prometheus.ts';
@@ -78,12 +82,13 @@ const ENV = {
 let kinesis: Kinesalite;
 let prom: PrometheusServer;
 let daemon: StatsdDaemon;
+let datadog: DatadogReceiver;
 beforeAll(async () => {
-  [kinesis, prom, daemon] = await Promise.all([startKinesalite(), startPrometheus({ outOfOrderTimeWindow: '0s' }), startStatsdDaemon()]);
+  [kinesis, prom, daemon, datadog] = await Promise.all([startKinesalite(), startPrometheus({ outOfOrderTimeWindow: '0s' }), startStatsdDaemon(), startDatadogReceiver()]);
   await kinesis.createStream(STREAM, 2);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([kinesis?.close(), prom?.stop(), daemon?.dispose()]);
+  await Promise.all([kinesis?.close(), prom?.stop(), daemon?.dispose(), datadog?.close()]);
 });
 
 /** One consumer container per shard for a provider: the same handler (and de-duplication memory) for every batch of its shard. */
@@ -156,15 +161,16 @@ describe('metrics scraper → kinesalite → real Prometheus and statsd daemon',
 
     const prometheus = containers(async () => createPrometheusProvider(loadPrometheusConfig({ PROM_RW_URL: prom.remoteWriteUrl })));
     const statsd = containers(async () => new StatsdProvider(loadStatsdConfig({ STATSD_HOST: daemon.host, STATSD_PORT: String(daemon.udpPort), STATSD_TIME_TYPE: 'timing', STATSD_SAMPLE_COUNTS: 'repeat' })));
+    const dd = containers(async () => createDatadogProvider(loadDatadogConfig({ DD_API_KEY_REF: 'ssm:/dd/key', DD_URL: datadog.url }), { secrets: keyOf(datadog) }));
     const first = await kinesis.readAll(STREAM);
-    await Promise.all([prometheus.deliver(first), statsd.deliver(first)]);
+    await Promise.all([prometheus.deliver(first), statsd.deliver(first), dd.deliver(first)]);
 
     // The repeated run of the second minute (Lambda retrying a run that failed after writing), and Lambda redelivering the first batch.
     await runAt(PERIODS[1]!);
     const again = (await kinesis.readAll(STREAM)).filter((r) => !first.some((f) => f.sequenceNumber === r.sequenceNumber));
     expect(again.length).toBeGreaterThan(0);
-    await Promise.all([prometheus.deliver(again), statsd.deliver(again)]);
-    await Promise.all([prometheus.deliver(first), statsd.deliver(first)]);
+    await Promise.all([prometheus.deliver(again), statsd.deliver(again), dd.deliver(again)]);
+    await Promise.all([prometheus.deliver(first), statsd.deliver(first), dd.deliver(first)]);
     for (const p of statsd.providers()) await (p as StatsdProvider).close();
 
     const passedOver = (c: typeof prometheus) => c.summaries().slice(-4).reduce((n, s) => n + s.duplicates.documents, 0);
@@ -215,6 +221,24 @@ describe('metrics scraper → kinesalite → real Prometheus and statsd daemon',
     for (const k of Object.keys(got.timers)) got.timers[k] = [...got.timers[k]!].sort((a, b) => a - b);
     expect(got).toEqual(want);
     expect((await daemon.read()).counters['statsd.bad_lines_seen']).toBe(0);
+
+    // Datadog (distributions, the default): a count is one distribution value per period (its Sum), a gauge a
+    // gauge series (type 3) whose latest point is the last Maximum, a statistic set its observations in ms.
+    expect(datadog.problems()).toEqual([]);
+    const values = datadog.distributionValues();
+    for (const i of [0, 7, 19]) {
+      expect(values.get(`AWS_Lambda.Throttles{functionname:${FUNCTIONS[i]}}`)).toEqual(PERIODS.map((t) => throttles(i, t)));
+      const gauge = [...datadog.seriesPoints()].filter(([k]) => k.startsWith('AWS_Lambda.ConcurrentExecutions{') && k.includes(`functionname:${FUNCTIONS[i]}`));
+      expect(gauge).toHaveLength(1);
+      const points = gauge[0]![1];
+      expect(points.every((p) => p.type === 3)).toBe(true);
+      expect(points.reduce((a, b) => (b.timestamp >= a.timestamp ? b : a)).value).toBe(concurrency(i, last));
+    }
+    expect(values.get(`AWS_Lambda.Throttles{functionname:${LATE}}`)).toEqual(PERIODS.map((t) => 10 + minuteOf(t)));
+    expect([...values.keys()].filter((k) => k.startsWith('AWS_Lambda.ConcurrentExecutions')), 'a gauge is never a distribution').toEqual([]);
+    QUEUES.forEach((q, i) => {
+      expect(values.get(`AWS_SQS.ApproximateAgeOfOldestMessage{queuename:${q}}`)?.length).toBe(sum(PERIODS.map((t) => age(i, t).SampleCount)));
+    });
     cw.restore();
   });
 });
