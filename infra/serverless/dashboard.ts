@@ -8,7 +8,7 @@
  * queues, the stream, the bucket, the Region) are joined into it with `Fn::Join`. They are Lambda, SQS,
  * Kinesis and S3 names and a Region, none of which holds a character JSON would escape.
  */
-import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_DIMENSION, PIPELINE_NAMESPACE } from '../../shared/pipeline/names.ts';
+import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_DIMENSION, PIPELINE_NAMESPACE, SCRAPER_METRICS } from '../../shared/pipeline/names.ts';
 import type { ConsumerIds } from './consumers.ts';
 import { type Cfn, getAtt, ref } from './iam.ts';
 
@@ -23,6 +23,8 @@ export interface DashboardSpec {
   forwarder: { fn: string; bucket: string };
   stream: string;
   consumers: readonly ConsumerIds[];
+  /** The metrics scraper's function and failure queue, when it is on. */
+  scraper?: { fn: string; queue: string };
 }
 
 type Metric = [string, string, ...(string | Record<string, unknown>)[]];
@@ -53,7 +55,8 @@ export function dashboardResource(spec: DashboardSpec): Cfn {
   const region = h.put(ref('AWS::Region'));
   const fwd = h.put(ref(spec.forwarder.fn));
   const consumers = spec.consumers.map((c) => ({ key: c.functionKey, fn: h.put(ref(c.fn)), queue: h.put(getAtt(c.queue, 'QueueName')) }));
-  const functions = [{ key: 'forwarder', fn: fwd }, ...consumers];
+  const scraper = spec.scraper && { key: 'metrics-scraper', fn: h.put(ref(spec.scraper.fn)), queue: h.put(getAtt(spec.scraper.queue, 'QueueName')) };
+  const functions = [{ key: 'forwarder', fn: fwd }, ...consumers, ...(scraper ? [scraper] : [])];
   const stream = h.put(ref(spec.stream));
   const bucket = h.put(ref(spec.forwarder.bucket));
 
@@ -103,6 +106,19 @@ export function dashboardResource(spec: DashboardSpec): Cfn {
         `${c.key}: data`,
         pipeline(c.fn, [CONSUMER_METRICS.dataDelivered, CONSUMER_METRICS.dataDropped, CONSUMER_METRICS.duplicateDocuments, CONSUMER_METRICS.recordsRedelivered]),
       ]),
+    );
+  }
+  if (scraper) {
+    widgets.push(
+      // What CloudWatch bills the scraper for (metrics requested), beside what it read and what it could not.
+      ['Metrics scraper: metrics read, requested (billed) and skipped', pipeline(scraper.fn, [SCRAPER_METRICS.metrics, SCRAPER_METRICS.queries, SCRAPER_METRICS.metricsSkipped, SCRAPER_METRICS.queriesFailed])],
+      [
+        'Metrics scraper: documents written, failed runs waiting',
+        [
+          ...pipeline(scraper.fn, [SCRAPER_METRICS.documentsWritten, SCRAPER_METRICS.retries]),
+          ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', scraper.queue, { stat: 'Maximum', label: 'failed runs in the failure queue', yAxis: 'right' }],
+        ],
+      ],
     );
   }
   const body = {

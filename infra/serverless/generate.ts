@@ -73,6 +73,7 @@ async function generate(ctx: ResolverContext, root?: string): Promise<Generated>
     forwarder: { fn: FORWARDER_IDS.fn, bucket: FORWARDER_IDS.bucket },
     stream: 'EmfStream',
     consumers: enabled,
+    ...(scraper.ids && { scraper: scraper.ids }),
   });
   out.resources[OPERATOR_POLICY_ID] = operatorPolicyResource({
     service: d.service,

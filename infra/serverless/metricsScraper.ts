@@ -82,6 +82,8 @@ interface ScraperOutput {
   resources: Record<string, Cfn>;
   /** What `npm run package` prints: the cost estimate. */
   notes: string[];
+  /** Its function and failure queue, for the dashboard (absent when it is off). */
+  ids?: { fn: string; queue: string };
 }
 
 export async function generateMetricsScraper(p: Params, s: LogGroupSettings, d: DeployContext): Promise<ScraperOutput> {
@@ -219,5 +221,5 @@ export async function generateMetricsScraper(p: Params, s: LogGroupSettings, d: 
     [`${name}FailureQueueDepthAlarm`]: queueDepthAlarm(label, ids.queue, topic),
   };
   const namedFunctions = s.names.filter((n) => n.startsWith('/aws/lambda/')).length;
-  return { functions: { [key]: fn }, resources, notes: scraperCostLines(config, namedFunctions) };
+  return { functions: { [key]: fn }, resources, notes: scraperCostLines(config, namedFunctions), ids: { fn: ids.fn, queue: ids.queue } };
 }

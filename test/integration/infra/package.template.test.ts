@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS, DATADOG_EXTENSION, packageDefaults, packageFull, SCRAPER_SELECTION, STREAM_KEY, TOPIC } from './deployments.ts';
 import { SCRAPER_MAX_EVENT_AGE_SECONDS, SCRAPER_TIMEOUT_SECONDS } from '../../../infra/serverless/metricsScraper.ts';
-import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_NAMESPACE } from '../../../shared/pipeline/names.ts';
+import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_NAMESPACE, SCRAPER_METRICS } from '../../../shared/pipeline/names.ts';
 import { DASHBOARD_BODY_MAX_BYTES } from '../../../infra/serverless/dashboard.ts';
 import { bodyText, metricsOf, widgetsOf } from '../../unit/infra/dashboardBody.ts';
 import { getAtt, ofType, resolve, type Packaged } from './template.ts';
@@ -215,10 +215,12 @@ describe('operations', () => {
   });
 
   it('has a dashboard of the pipeline metrics by their published names, for the functions, queues, stream and bucket of the template, and only the enabled consumers', () => {
-    const PIPELINE_NAMES = new Set<string>([...Object.values(FORWARDER_METRICS), ...Object.values(CONSUMER_METRICS)]);
-    for (const [p, consumers] of [
-      [defaults, []],
-      [full, CONSUMERS],
+    const PIPELINE_NAMES = new Set<string>([...Object.values(FORWARDER_METRICS), ...Object.values(CONSUMER_METRICS), ...Object.values(SCRAPER_METRICS)]);
+    // The full deployment has the metrics scraper on: its function and failure queue are on the dashboard too.
+    const SCRAPER = 'MetricsDashscraper';
+    for (const [p, consumers, scraper] of [
+      [defaults, [], false],
+      [full, CONSUMERS, true],
     ] as const) {
       const t = p.template;
       const dashboards = ofType(t, 'AWS::CloudWatch::Dashboard');
@@ -238,9 +240,9 @@ describe('operations', () => {
       expect(pipeline.length).toBeGreaterThan(0);
       for (const m of pipeline) expect(PIPELINE_NAMES.has(m.name), m.name).toBe(true);
       const functions = new Set(metrics.flatMap((m) => (m.dimensions.FunctionName ? [m.dimensions.FunctionName] : [])));
-      expect(functions).toEqual(new Set(['Forwarder', ...consumers.map((c) => c.id)].map((id) => `AWS::Lambda::Function:${id}LambdaFunction`)));
+      expect(functions).toEqual(new Set(['Forwarder', ...consumers.map((c) => c.id), ...(scraper ? [SCRAPER] : [])].map((id) => `AWS::Lambda::Function:${id}LambdaFunction`)));
       const queues = new Set(metrics.flatMap((m) => (m.dimensions.QueueName ? [m.dimensions.QueueName] : [])));
-      expect(queues).toEqual(new Set(consumers.map((c) => `AWS::SQS::Queue:${c.id}FailureQueue`)));
+      expect(queues).toEqual(new Set([...consumers.map((c) => c.id), ...(scraper ? [SCRAPER] : [])].map((id) => `AWS::SQS::Queue:${id}FailureQueue`)));
       expect(new Set(metrics.flatMap((m) => (m.dimensions.StreamName ? [m.dimensions.StreamName] : [])))).toEqual(new Set(['AWS::Kinesis::Stream:EmfStream']));
       expect(new Set(metrics.flatMap((m) => (m.dimensions.BucketName ? [m.dimensions.BucketName] : [])))).toEqual(new Set(['AWS::S3::Bucket:ForwarderParkingBucket']));
     }

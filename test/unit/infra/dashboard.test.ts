@@ -6,15 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumerIds } from '../../../infra/serverless/consumers.ts';
 import { DASHBOARD_BODY_MAX_BYTES, dashboardResource } from '../../../infra/serverless/dashboard.ts';
-import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_DIMENSION, PIPELINE_NAMESPACE } from '../../../shared/pipeline/names.ts';
+import { CONSUMER_METRICS, FORWARDER_METRICS, PIPELINE_DIMENSION, PIPELINE_NAMESPACE, SCRAPER_METRICS } from '../../../shared/pipeline/names.ts';
 import { bodyText, metricsOf, widgetsOf, type DashboardMetric } from './dashboardBody.ts';
 
 const consumer = (functionKey: string, id: string): ConsumerIds => ({ functionKey, fn: `${id}LambdaFunction`, queue: `${id}FailureQueue` });
-const spec = (consumers: ConsumerIds[]) => ({ name: 'emf-fanout-dev', forwarder: { fn: 'ForwarderLambdaFunction', bucket: 'ForwarderParkingBucket' }, stream: 'EmfStream', consumers });
+const spec = (consumers: ConsumerIds[], scraper?: { fn: string; queue: string }) => ({
+  name: 'emf-fanout-dev', forwarder: { fn: 'ForwarderLambdaFunction', bucket: 'ForwarderParkingBucket' }, stream: 'EmfStream', consumers, ...(scraper && { scraper }),
+});
 
 /** Fills in the references as CloudFormation would: a name per logical ID (64 characters, Lambda's longest), the Region. */
-function render(consumers: ConsumerIds[]) {
-  const r = dashboardResource(spec(consumers)) as { Type: string; Properties: { DashboardName: string; DashboardBody: unknown } };
+function render(consumers: ConsumerIds[], scraper?: { fn: string; queue: string }) {
+  const r = dashboardResource(spec(consumers, scraper)) as { Type: string; Properties: { DashboardName: string; DashboardBody: unknown } };
   const value = (x: { Ref: string } | { 'Fn::GetAtt': [string, string] }) => {
     if ('Ref' in x) return x.Ref === 'AWS::Region' ? 'eu-west-1' : `name-of-${x.Ref}`.padEnd(64, 'x');
     return `${x['Fn::GetAtt'][1]}-of-${x['Fn::GetAtt'][0]}`;
@@ -91,5 +93,17 @@ describe('the dashboard', () => {
     const { text, widgets } = render(many);
     expect(Buffer.byteLength(text)).toBeLessThan(DASHBOARD_BODY_MAX_BYTES);
     expect(widgets.filter((w) => w.properties.title.endsWith(': data'))).toHaveLength(50);
+  });
+
+  it('shows the metrics scraper, when it is on: its bill (metrics requested), its documents, its failed runs and its Lambda metrics', () => {
+    expect(render([]).metrics.filter((m) => m.dimensions.FunctionName === fnName('MetricsDashscraperLambdaFunction'))).toEqual([]);
+    const on = render([], { fn: 'MetricsDashscraperLambdaFunction', queue: 'MetricsDashscraperFailureQueue' });
+    expect(pipelineNames(on.metrics, 'MetricsDashscraperLambdaFunction')).toEqual(
+      new Set([SCRAPER_METRICS.metrics, SCRAPER_METRICS.queries, SCRAPER_METRICS.metricsSkipped, SCRAPER_METRICS.queriesFailed, SCRAPER_METRICS.documentsWritten, SCRAPER_METRICS.retries]),
+    );
+    expect(on.metrics.some((m) => m.namespace === 'AWS/SQS' && m.dimensions.QueueName === 'QueueName-of-MetricsDashscraperFailureQueue')).toBe(true);
+    expect(on.metrics.filter((m) => m.namespace === 'AWS/Lambda' && m.dimensions.FunctionName === fnName('MetricsDashscraperLambdaFunction')).map((m) => m.name).sort()).toEqual(
+      ['ConcurrentExecutions', 'Duration', 'Errors', 'Throttles'],
+    );
   });
 });
