@@ -15,8 +15,8 @@
 import { isEmfUnit, type EmfUnit } from '../shared/emf/constants.ts';
 import { UsageError } from '../shared/errors.ts';
 import { lambdaMetric, LAMBDA_NAMESPACE } from '../functions/metrics-scraper/lambdaMetrics.ts';
-import type { MetricPoint } from '../functions/metrics-scraper/metricData.ts';
-import type { MetricSpec, ScrapeType, Statistic } from '../functions/metrics-scraper/spec.ts';
+import { pointsOf, type MetricPoint } from '../functions/metrics-scraper/metricData.ts';
+import { STATISTICS, type MetricSpec, type ScrapeType, type Statistic } from '../functions/metrics-scraper/spec.ts';
 
 /** GetMetricData's own limits, and a ceiling on what one replay reads. */
 export const RECORDING_LIMITS = {
@@ -64,7 +64,8 @@ export interface CloudwatchReplay {
   skipped: Partial<Record<RecordingSkipReason, number>>;
 }
 
-const SUPPORTED: readonly Statistic[] = ['Sum', 'Minimum', 'Maximum', 'SampleCount'];
+/** Every statistic the scraper asks for: a distribution's. */
+const SUPPORTED: readonly Statistic[] = STATISTICS.distribution;
 
 /** A short description of an untrusted value for a message: never the whole of it. */
 function describe(v: unknown): string {
@@ -229,7 +230,7 @@ export function parseCloudwatchRecording(json: unknown): CloudwatchReplay {
     const metric = specs.length;
     specs.push({ namespace: first.namespace, name: first.name, dimensions: first.dimensions, type, unit });
     periods.push(first.period);
-    const used = new Set<string>(type === 'distribution' ? SUPPORTED : type === 'gauge' ? ['Maximum'] : ['Sum']);
+    const used = new Set<string>(STATISTICS[type]);
     for (const [stat, q] of stats) {
       if (used.has(stat)) byId.set(q.id, { metric, stat: stat as Statistic });
       else {
@@ -277,23 +278,7 @@ export function parseCloudwatchRecording(json: unknown): CloudwatchReplay {
     if (m === undefined) ofMetric.set(metric, (m = new Map()));
     m.set(stat, values.get(id) ?? new Map());
   }
-  const points: MetricPoint[] = [];
-  specs.forEach((spec, metric) => {
-    const stats = ofMetric.get(metric)!;
-    const times = (s: Statistic) => stats.get(s) ?? new Map<number, number>();
-    if (spec.type !== 'distribution') {
-      const only = times(spec.type === 'gauge' ? 'Maximum' : 'Sum');
-      for (const t of [...only.keys()].sort((a, b) => a - b)) points.push({ metric, timestamp: t, value: only.get(t)! });
-      return;
-    }
-    const [sum, min, max, n] = [times('Sum'), times('Minimum'), times('Maximum'), times('SampleCount')];
-    const all = new Set([...sum.keys(), ...min.keys(), ...max.keys(), ...n.keys()]);
-    for (const t of [...all].sort((a, b) => a - b)) {
-      const [s, lo, hi, count] = [sum.get(t), min.get(t), max.get(t), n.get(t)];
-      if (s === undefined || lo === undefined || hi === undefined || count === undefined || !(count > 0)) skip('period_incomplete');
-      else points.push({ metric, timestamp: t, value: { sum: s, min: lo, max: hi, count } });
-    }
-  });
+  const points = pointsOf(specs, (metric, stat) => ofMetric.get(metric)?.get(stat), () => skip('period_incomplete'));
   return { specs, periods, points, skipped: Object.fromEntries(skipped) as CloudwatchReplay['skipped'] };
 }
 

@@ -8,7 +8,7 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { StatisticSet } from '../../shared/consumer/types.ts';
 import { DEFAULT_BACKOFF, withBackoff, type BackoffOptions } from '../../shared/subscriptions/retry.ts';
-import { STATISTICS, type MetricSpec } from './spec.ts';
+import { STATISTICS, type MetricSpec, type Statistic } from './spec.ts';
 import type { QueryWindow } from './window.ts';
 
 /** One period of one metric, as CloudWatch holds it. */
@@ -121,29 +121,35 @@ export async function readMetricData(
   const internal = result.failed.InternalError ?? 0;
   // Transient on CloudWatch's side: failing the run has Lambda read the same window again, where counting it would leave a gap.
   if (internal > 0) throw new Error(`CloudWatch answered InternalError for ${internal} of the queries; the run fails so that it is retried`);
-  return { ...result, points: pointsOf(specs, values) };
+  return { ...result, points: pointsOf(specs, (i, stat) => values.get(`m${i}_${STATISTICS[specs[i]!.type].indexOf(stat)}`)) };
 }
 
-/** Each metric's periods, in time order: those for which every statistic it asked for came back (a distribution's with samples). */
-function pointsOf(specs: readonly MetricSpec[], values: ReadonlyMap<string, ReadonlyMap<number, number>>): MetricPoint[] {
+/**
+ * Each metric's points, in time order, from its statistics' values by period start (`valuesOf`: undefined or
+ * empty when none came back): a count's Sum, a gauge's Maximum, and a distribution's statistic set for the
+ * periods in which all four statistics came back with samples; `onIncomplete` hears of each other period of a
+ * distribution. The scraper's reader and `npm start --cloudwatch` (local/cloudwatchRecording.ts) share it.
+ */
+export function pointsOf(
+  specs: readonly MetricSpec[],
+  valuesOf: (metric: number, stat: Statistic) => ReadonlyMap<number, number> | undefined,
+  onIncomplete?: () => void,
+): MetricPoint[] {
   const points: MetricPoint[] = [];
-  specs.forEach((spec, i) => {
-    const of = (k: number) => values.get(`m${i}_${k}`);
+  const none: ReadonlyMap<number, number> = new Map();
+  const byTime = (ts: Iterable<number>) => [...ts].sort((a, b) => a - b);
+  specs.forEach((spec, metric) => {
+    const of = (stat: Statistic) => valuesOf(metric, stat) ?? none;
     if (spec.type !== 'distribution') {
-      const only = of(0);
-      if (only === undefined) return;
-      for (const t of [...only.keys()].sort((a, b) => a - b)) points.push({ metric: i, timestamp: t, value: only.get(t)! });
+      const only = of(STATISTICS[spec.type][0]!);
+      for (const t of byTime(only.keys())) points.push({ metric, timestamp: t, value: only.get(t)! });
       return;
     }
-    const [sum, min, max, n] = [of(0), of(1), of(2), of(3)];
-    if (sum === undefined || min === undefined || max === undefined || n === undefined) return;
-    for (const t of [...n.keys()].sort((a, b) => a - b)) {
-      const count = n.get(t)!;
-      const s = sum.get(t);
-      const lo = min.get(t);
-      const hi = max.get(t);
-      if (!(count > 0) || s === undefined || lo === undefined || hi === undefined) continue;
-      points.push({ metric: i, timestamp: t, value: { sum: s, min: lo, max: hi, count } });
+    const [sum, min, max, n] = [of('Sum'), of('Minimum'), of('Maximum'), of('SampleCount')];
+    for (const t of byTime(new Set([...sum.keys(), ...min.keys(), ...max.keys(), ...n.keys()]))) {
+      const [s, lo, hi, count] = [sum.get(t), min.get(t), max.get(t), n.get(t)];
+      if (s === undefined || lo === undefined || hi === undefined || count === undefined || !(count > 0)) onIncomplete?.();
+      else points.push({ metric, timestamp: t, value: { sum: s, min: lo, max: hi, count } });
     }
   });
   return points;

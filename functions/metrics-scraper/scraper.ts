@@ -139,8 +139,9 @@ export function createScraperHandler(deps: ScraperDeps) {
     const known: number[] = [];
     found.specs.forEach((spec, i) => (read.has(specKey(spec)) ? known : fresh).push(i));
     const catchUp = catchUpWindow(window, config);
-    const counts = { calls: 0, queries: 0, retries: 0, failed: {} as Record<string, number> };
+    const counts = { calls: 0, queries: 0, retries: 0, failed: summary.failedQueries };
     const points: MetricPoint[] = [];
+    let readError: unknown;
     try {
       for (const [indices, w] of [[known, window], [fresh, catchUp]] as const) {
         if (indices.length === 0) continue;
@@ -148,10 +149,12 @@ export function createScraperHandler(deps: ScraperDeps) {
         for (const p of got.points) points.push({ ...p, metric: indices[p.metric]! });
       }
     } catch (err) {
-      Object.assign(summary, { calls: counts.calls, queries: counts.queries, retries: counts.retries, failedQueries: counts.failed });
-      fail('GetMetricData', err);
+      readError = err;
     }
-    Object.assign(summary, { calls: counts.calls, queries: counts.queries, retries: counts.retries, failedQueries: counts.failed, points: points.length });
+    // What CloudWatch was asked (and bills), also when the read failed.
+    Object.assign(summary, { calls: counts.calls, queries: counts.queries, retries: counts.retries });
+    if (readError !== undefined) fail('GetMetricData', readError);
+    summary.points = points.length;
     if (fresh.length > 0 && catchUp.startMs < window.startMs) summary.caughtUp = fresh.length;
     if (Object.keys(counts.failed).length > 0) logger.warn('metrics scraper: CloudWatch answered some queries Forbidden; their metrics have no points this run', { failedQueries: counts.failed });
 

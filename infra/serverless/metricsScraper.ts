@@ -18,7 +18,7 @@
  */
 import { loadScraperConfig, type ScraperConfig } from '../../functions/metrics-scraper/config.ts';
 import { LAMBDA_NAMESPACE } from '../../functions/metrics-scraper/lambdaMetrics.ts';
-import { pipelineNames } from '../../shared/subscriptions/naming.ts';
+import { SELECTION_PARAM_OF, selectionEnvironment } from './subscriptions.ts';
 import { errorsAlarm, queueDepthAlarm } from './alarms.ts';
 import { checkColdStart, checkPlainSecrets, type DeployContext } from './coldStart.ts';
 import { normalizedFunctionName } from './consumers.ts';
@@ -50,11 +50,7 @@ const RETRIES = 2;
 /** Which param each variable comes from (the rest of the generator's own variables are named as they are). */
 const PARAM_OF: Readonly<Record<string, string>> = {
   PIPELINE_METRICS: 'pipelineMetrics',
-  SUBSCRIBE_NAMES: 'subscribeLogGroupNames',
-  SUBSCRIBE_PREFIXES: 'subscribeLogGroupPrefixes',
-  SUBSCRIBE_PATTERNS: 'subscribeLogGroupPatterns',
-  SUBSCRIBE_TAGS: 'subscribeLogGroupTags',
-  EXCLUDE_LOG_GROUPS: 'excludeLogGroups',
+  ...SELECTION_PARAM_OF,
   SCRAPER_METRICS: 'metricsScraperMetrics',
 };
 const GENERATED = ['KINESIS_STREAM_NAME', 'PIPELINE_LOG_GROUP_PREFIX', ...Object.keys(PARAM_OF)];
@@ -103,18 +99,12 @@ export async function generateMetricsScraper(p: Params, s: LogGroupSettings, d: 
     if (Object.hasOwn(own, v)) throw new ParamError(`${ENV_PARAM}.${v}`, `is set by the deployment${PARAM_OF[v] ? ` from the param "${PARAM_OF[v]}"` : ''}: remove it here`);
   }
   checkPlainSecrets(ENV_PARAM, own, { prefixes: ['SCRAPER_'], refVariables: [], headerVariables: {}, urlCredentials: {} });
-  const names = pipelineNames(s.service, s.stage);
   const environment: Record<string, Cfn> = {
     ...own,
     KINESIS_STREAM_NAME: ref('EmfStream'),
     PIPELINE_METRICS: String(await p.bool('pipelineMetrics')),
-    // The same rules as the new-log-group function's (subscriptions.ts): the functions whose log groups they select.
-    PIPELINE_LOG_GROUP_PREFIX: names.pipelineLogGroupPrefix,
-    SUBSCRIBE_NAMES: s.names.join(','),
-    SUBSCRIBE_PREFIXES: s.prefixes.join(','),
-    SUBSCRIBE_PATTERNS: JSON.stringify(s.patterns),
-    SUBSCRIBE_TAGS: JSON.stringify(s.tags),
-    EXCLUDE_LOG_GROUPS: s.exclude.join(','),
+    // The same rules as the new-log-group function's: the functions whose log groups they select.
+    ...selectionEnvironment(s),
     SCRAPER_METRICS: JSON.stringify(await p.mapList('metricsScraperMetrics')),
   };
   let config: ScraperConfig | undefined;

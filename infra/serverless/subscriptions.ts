@@ -96,14 +96,34 @@ export function forwarderExcludes(s: Pick<LogGroupSettings, 'service' | 'stage' 
   return [`${pipelineNames(s.service, s.stage).pipelineLogGroupPrefix}*`, ...s.exclude].join(',');
 }
 
-/** Which param each of the new-log-group function's variables comes from (the others are the generator's). */
-const NEW_LOG_GROUP_PARAM_OF: Readonly<Record<string, string>> = {
-  FILTER_PATTERN: 'filterPattern',
+/** Which param each selection variable (shared/subscriptions/selectionEnv.ts) comes from. */
+export const SELECTION_PARAM_OF: Readonly<Record<string, string>> = {
   SUBSCRIBE_NAMES: 'subscribeLogGroupNames',
   SUBSCRIBE_PREFIXES: 'subscribeLogGroupPrefixes',
   SUBSCRIBE_PATTERNS: 'subscribeLogGroupPatterns',
   SUBSCRIBE_TAGS: 'subscribeLogGroupTags',
   EXCLUDE_LOG_GROUPS: 'excludeLogGroups',
+};
+
+/**
+ * The selection variables of `s`, which `selectionRulesFromEnv` reads back: the new-log-group function and the
+ * metrics scraper get the same ones, so they select what the subscription tool selects.
+ */
+export function selectionEnvironment(s: LogGroupSettings): Record<string, string> {
+  return {
+    PIPELINE_LOG_GROUP_PREFIX: pipelineNames(s.service, s.stage).pipelineLogGroupPrefix,
+    SUBSCRIBE_NAMES: s.names.join(','),
+    SUBSCRIBE_PREFIXES: s.prefixes.join(','),
+    SUBSCRIBE_PATTERNS: JSON.stringify(s.patterns),
+    SUBSCRIBE_TAGS: JSON.stringify(s.tags),
+    EXCLUDE_LOG_GROUPS: s.exclude.join(','),
+  };
+}
+
+/** Which param each of the new-log-group function's variables comes from (the others are the generator's). */
+const NEW_LOG_GROUP_PARAM_OF: Readonly<Record<string, string>> = {
+  FILTER_PATTERN: 'filterPattern',
+  ...SELECTION_PARAM_OF,
   MAX_FILTERS_PER_LOG_GROUP: 'maxFiltersPerLogGroup',
 };
 
@@ -136,12 +156,7 @@ export async function generateNewLogGroup(p: Params, s: LogGroupSettings, d: Dep
       DESTINATION_ARN: getAtt('ForwarderLambdaFunction', 'Arn'),
       FILTER_NAME: names.filterName,
       FILTER_PATTERN: s.filterPattern,
-      PIPELINE_LOG_GROUP_PREFIX: names.pipelineLogGroupPrefix,
-      SUBSCRIBE_NAMES: s.names.join(','),
-      SUBSCRIBE_PREFIXES: s.prefixes.join(','),
-      SUBSCRIBE_PATTERNS: JSON.stringify(s.patterns),
-      SUBSCRIBE_TAGS: JSON.stringify(s.tags),
-      EXCLUDE_LOG_GROUPS: s.exclude.join(','),
+      ...selectionEnvironment(s),
       MAX_FILTERS_PER_LOG_GROUP: String(s.maxFilters),
     },
   };
